@@ -1,0 +1,35 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench contracts clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the kit with pinned versions.
+
+run: install  ## Start the fake on http://127.0.0.1:8080 with demo data.
+	$(BIN)/mockserver serve $(ARGS)
+
+lint: install  ## Lint, format check and type check.
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint  ## Every test, after lint and type checks.
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+contracts: install  ## Run the contract checks against BASE_URL.
+	$(BIN)/contracts --base-url $(BASE_URL) $(ARGS)
+
+bench: install  ## Every benchmark; writes bench/RESULTS.md.
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Contract tests (placeholder until written)."""

@@ -1,0 +1,18 @@
+"""A stateful in-memory fake of ``POST /conversations/{conversation}/messages``.
+
+Public API:
+
+- :func:`create_app` and :class:`MockConfig`: build a fake.
+- :class:`Seed`: users, conversations and messages to load.
+- :class:`Store` and :func:`store_of`: the state a fake holds, for tests that look inside.
+- :class:`LiveServer`: a fake on a free port in a background thread.
+"""
+
+from mockserver.app import create_app
+from mockserver.config import MockConfig
+from mockserver.faults import Failure, Latency
+from mockserver.seed import Seed
+from mockserver.server import LiveServer
+from mockserver.store import Store, StoredMessage, store_of
+
+__all__ = ["Failure", "Latency", "LiveServer", "MockConfig", "Seed", "Store", "StoredMessage", "create_app", "store_of"]

@@ -1,0 +1,117 @@
+"""``mockserver serve``: the fake on waitress, for people and front ends."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+import waitress
+
+from mockserver.app import create_app
+from mockserver.config import MockConfig
+from mockserver.errors import MockError
+from mockserver.seed import Seed
+from mockserver.server import LOOPBACK
+
+LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
+
+
+def _load_seed(path: Path | None, demo: bool) -> Seed:
+    if path is None:
+        return Seed.demo() if demo else Seed()
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"cannot read seed file {str(path)!r}: {exc}", param_hint="--seed") from None
+    try:
+        return Seed.from_json(doc)
+    except MockError as exc:
+        raise click.BadParameter(f"seed file {str(path)!r} is not a valid seed: {exc.detail}", param_hint="--seed") from None
+
+
+@click.group()
+def cli() -> None:
+    """A stateful fake of POST /conversations/{conversation}/messages."""
+
+
+@cli.command()
+@click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind; anything but loopback exposes the fake.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
+@click.option("--seed", "seed_path", type=click.Path(path_type=Path, dir_okay=False), help="Seed JSON (schemas/seed.json).")
+@click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
+@click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
+@click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed CORS origin (repeat); default any.")
+@click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1))
+@click.option("--journal-size", default=MockConfig.journal_size, show_default=True, type=click.IntRange(0))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Waitress worker threads.")
+def serve(
+    host: str,
+    port: int,
+    seed_path: Path | None,
+    no_demo: bool,
+    strict_conversations: bool,
+    cors_origins: tuple[str, ...],
+    max_body_bytes: int,
+    journal_size: int,
+    threads: int,
+) -> None:
+    """Serve the fake in the foreground until Ctrl-C."""
+    config = MockConfig(
+        max_body_bytes=max_body_bytes,
+        strict_conversations=strict_conversations,
+        cors_origins=cors_origins,
+        seed=_load_seed(seed_path, demo=not no_demo),
+        journal_size=journal_size,
+    )
+    app = create_app(config)
+    try:
+        # One process, several threads: the in-memory state is one. log_socket_errors is
+        # off so that a deliberately dropped connection closes silently (see wsgi.py).
+        server: Any = waitress.create_server(
+            app, host=host, port=port, threads=threads, log_socket_errors=False, ident="mockserver"
+        )
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    url = f"http://{_url_host(host)}:{server.effective_port}"
+    click.echo(f"mockserver: serving the fake at {url}")
+    click.echo(f"  try:     curl -X POST {url}/conversations/1/messages -H 'Content-Type: application/json' -d '{{\"message\": \"hi\"}}'")
+    click.echo(f"  docs:    {url}/openapi.json   admin: {url}/__mock__/journal")
+    if host not in LOOPBACK_HOSTS:
+        click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
+    click.echo("  stop:    Ctrl-C")
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    try:
+        server.run()  # returns on KeyboardInterrupt, which waitress catches itself
+    finally:
+        server.close()
+    click.echo("mockserver: stopped")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; a usage or domain error is one line on stderr and exit status 2."""
+    try:
+        cli.main(args=argv, prog_name="mockserver", standalone_mode=False)
+    except click.exceptions.Abort:
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"mockserver: error: {exc.format_message()}", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""The fake's configuration: one frozen dataclass, built at the edges (CLI, pytest plugin)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mockserver.seed import Seed
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Everything that shapes one fake; two apps built from two configs share nothing."""
+
+    #: Largest request body accepted; larger is a 413 problem.
+    max_body_bytes: int = MiB
+    #: When true, only seeded conversations exist; others are a 404 problem.
+    strict_conversations: bool = False
+    #: Origins allowed by CORS; empty means any origin.
+    cors_origins: tuple[str, ...] = ()
+    #: Loaded at start-up and again by every reset.
+    seed: Seed = field(default_factory=Seed)
+    #: How many public-API requests the journal keeps.
+    journal_size: int = 1000
+    #: The real clock (Unix seconds); tests inject their own.
+    clock: Callable[[], float] = time.time
+    #: Seed of the random numbers behind fault rates and latency ranges; None for fresh ones.
+    random_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_body_bytes < 1:
+            raise ValueError("max_body_bytes must be at least 1")
+        if self.journal_size < 0:
+            raise ValueError("journal_size must not be negative")

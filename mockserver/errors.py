@@ -1,0 +1,130 @@
+"""The one exception hierarchy of the fake, and the one handler that renders it as RFC 9457 problems."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger("mockserver")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One offending field of a request body, located by a JSON pointer (RFC 6901)."""
+
+    pointer: str
+    detail: str
+
+
+class MockError(Exception):
+    """A request the fake refuses; rendered as a problem document with ``status``."""
+
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = tuple(errors)
+
+    def problem(self) -> dict[str, Any]:
+        """Return the RFC 9457 problem document for this error."""
+        doc: dict[str, Any] = {
+            "type": f"urn:mockserver:problem:{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.errors:
+            doc["errors"] = [{"pointer": e.pointer, "detail": e.detail} for e in self.errors]
+        return doc
+
+
+class MalformedJson(MockError):
+    """The body is not parseable JSON."""
+
+    slug, title = "malformed-json", "Malformed JSON"
+
+
+class BadParameter(MockError):
+    """A header or query parameter has a value the fake cannot use."""
+
+    slug, title = "bad-parameter", "Bad parameter"
+
+
+class NotFound(MockError):
+    """A conversation, message or user that does not exist."""
+
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class UnsupportedMediaType(MockError):
+    """The body is not ``application/json``."""
+
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class SchemaViolation(MockError):
+    """The body is JSON but breaks the schema; ``errors`` says where."""
+
+    status, slug, title = 422, "schema-violation", "Request body breaks the schema"
+
+
+class Unprocessable(MockError):
+    """The body is valid but refers to something it may not (a parent in another conversation)."""
+
+    status, slug, title = 422, "unprocessable", "Unprocessable request"
+
+
+class InjectedFailure(MockError):
+    """A failure asked for through the fault controls."""
+
+    slug, title = "injected-failure", "Injected failure"
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+
+
+def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    """Return ``doc`` as an ``application/problem+json`` response."""
+    return Response(json.dumps(doc), status=doc["status"], headers=headers, mimetype=PROBLEM_JSON)
+
+
+def _handle_mock_error(error: MockError) -> Response:
+    return problem_response(error.problem())
+
+
+def _handle_http(error: HTTPException) -> Response | HTTPException:
+    if error.code is None or error.code < 400:
+        return error  # routing redirects answer as themselves
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    doc = {"type": "about:blank", "title": error.name, "status": error.code, "detail": error.description or error.name}
+    return problem_response(doc, headers)
+
+
+def register_error_handlers(app: Flask, on_crash: Callable[[Exception], None]) -> None:
+    """Make every error of ``app`` a problem document: no HTML error page anywhere.
+
+    ``on_crash`` hears of every unexpected exception, so that a test can fail on it
+    rather than see only a 500.
+    """
+
+    def handle_unexpected(error: Exception) -> Response:
+        log.exception("unhandled error in the fake", exc_info=error)
+        on_crash(error)
+        doc = {"type": "about:blank", "title": "Internal Server Error", "status": 500, "detail": repr(error)[:500]}
+        return problem_response(doc)
+
+    app.register_error_handler(MockError, _handle_mock_error)
+    app.register_error_handler(HTTPException, _handle_http)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,111 @@
+"""Injected latency and failures for the public routes, set over HTTP or from Python."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, replace
+from typing import Any
+
+import schemas
+from mockserver.errors import FieldError, SchemaViolation
+from mockserver.validation import validate
+
+ANY_ROUTE = "*"
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Delay answers on ``route`` by ``min_ms`` ms, or by a random time in [min_ms, max_ms]."""
+
+    min_ms: float
+    max_ms: float | None = None
+    route: str = ANY_ROUTE
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Fail the next ``count`` requests on ``route``, or a ``rate`` of them, with ``status`` or a drop."""
+
+    status: int = 503
+    count: int | None = None
+    rate: float | None = None
+    drop: bool = False
+    detail: str = "failure injected by the fake's fault controls"
+    route: str = ANY_ROUTE
+
+
+class Faults:
+    """The latency and failure rules in force; thread-safe; emptied by ``clear``."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self._rng = rng
+        self._lock = threading.Lock()
+        self._latency: list[Latency] = []
+        self._failures: list[Failure] = []
+
+    def set(self, latency: list[Latency] | None = None, failures: list[Failure] | None = None) -> None:
+        """Replace every rule."""
+        for rule in failures or ():
+            if rule.count is None and rule.rate is None:
+                raise ValueError("a failure needs a count or a rate")
+        with self._lock:
+            self._latency = list(latency or ())
+            self._failures = list(failures or ())
+
+    def set_json(self, doc: Any) -> None:
+        """Replace every rule from a ``faults.json`` document; raise ``SchemaViolation`` if it breaks it."""
+        validate(schemas.validator("faults"), doc)
+        failures = [Failure(**item) for item in doc.get("failures", ())]
+        for index, rule in enumerate(failures):
+            if rule.count is None and rule.rate is None:
+                raise SchemaViolation(
+                    "a failure needs a count or a rate", [FieldError(f"/failures/{index}", "needs count or rate")]
+                )
+        self.set([Latency(**item) for item in doc.get("latency", ())], failures)
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        self.set()
+
+    def to_json(self) -> dict[str, Any]:
+        """The rules in force as a ``faults.json`` document (counts are what is left)."""
+        with self._lock:
+            latency = [_drop_none(vars(rule)) for rule in self._latency]
+            failures = [_drop_none(vars(rule)) for rule in self._failures]
+        return {"latency": latency, "failures": failures}
+
+    def delay(self, route: str) -> float:
+        """Seconds to wait before answering a request on ``route``."""
+        if not self._latency:  # the common case, without the lock
+            return 0.0
+        with self._lock:
+            total = 0.0
+            for rule in self._latency:
+                if rule.route in (ANY_ROUTE, route):
+                    high = rule.min_ms if rule.max_ms is None else max(rule.min_ms, rule.max_ms)
+                    total += self._rng.uniform(rule.min_ms, high) / 1000
+            return total
+
+    def failure(self, route: str) -> Failure | None:
+        """The failure a request on ``route`` meets, if any; a counted rule is used up by it."""
+        if not self._failures:
+            return None
+        with self._lock:
+            for index, rule in enumerate(self._failures):
+                if rule.route not in (ANY_ROUTE, route):
+                    continue
+                if rule.count is not None:
+                    left = rule.count - 1
+                    if left:
+                        self._failures[index] = replace(rule, count=left)
+                    else:
+                        del self._failures[index]
+                    return rule
+                if rule.rate is not None and self._rng.random() < rule.rate:
+                    return rule
+            return None
+
+
+def _drop_none(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}

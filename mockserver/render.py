@@ -1,0 +1,43 @@
+"""Building JSON answers from stored records (done when asked, never stored)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+
+from mockserver.store import Store, StoredMessage
+
+#: The fake's `type` for a message created from text (the doc shows only "<string>").
+MESSAGE_TYPE = "text"
+
+
+def message_json(store: Store, message: StoredMessage) -> dict[str, Any]:
+    """The ``message.json`` document for ``message``."""
+    return {
+        "id": message.id,
+        "type": MESSAGE_TYPE,
+        "conversationId": message.conversation_id,
+        "is_reply": message.parent_id is not None,
+        "parent": None if message.parent_id is None else parent_json(store, message.parent_id),
+        "deleted": False,
+        "message": message.text,
+        "date": message.date,
+        "edited_at": None,
+        "reactions": [],
+        "author": store.user(message.author_id),
+        "files": [],
+        "voice": None,
+    }
+
+
+def parent_json(store: Store, parent_id: int) -> dict[str, Any]:
+    """The ``parent-summary.json`` document: who and what a reply answers."""
+    parent = store.message(parent_id)
+    return {"id": parent.id, "message": parent.text, "author": store.user(parent.author_id)}
+
+
+def json_response(doc: Any, status: int = 200) -> Response:
+    """``doc`` as an ``application/json`` answer; ASCII-escaped so lone surrogates survive the trip."""
+    return Response(json.dumps(doc), status=status, mimetype="application/json")

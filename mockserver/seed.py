@@ -1,0 +1,93 @@
+"""Seed data: users, conversations and messages, parsed from JSON documents checked by ``seed.json``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.resources import files
+from typing import Any
+
+import schemas
+from mockserver.validation import validate
+
+#: The acting user when no user is seeded: the author of the doc's example.
+DEFAULT_USER: Mapping[str, Any] = {
+    "id": 1,
+    "first_name": "John",
+    "last_name": "Doe",
+    "name": "John Doe",
+    "title": "Manager",
+    "active": True,
+    "avatar": {},
+    "archived_at": None,
+    "participant_type": "user",
+    "subtext": "Manager - HQ (Sales)",
+    "department": {"id": 10, "name": "Sales"},
+    "unit": {"id": 5, "name": "HQ"},
+}
+
+
+@dataclass(frozen=True)
+class SeedMessage:
+    """A message to create while seeding."""
+
+    conversation: int
+    message: str
+    parent_id: int | None = None
+    author_id: int | None = None
+    date: int | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Seed:
+    """Users, conversations and messages to load into a store, in that order."""
+
+    users: tuple[Mapping[str, Any], ...] = ()
+    conversations: tuple[int, ...] = ()
+    messages: tuple[SeedMessage, ...] = ()
+
+    @classmethod
+    def from_json(cls, doc: Any) -> Seed:
+        """Build a seed from a JSON document; raise ``SchemaViolation`` if it breaks ``seed.json``."""
+        validate(schemas.validator("seed"), doc)
+        return cls(
+            users=tuple(doc.get("users", ())),
+            conversations=tuple(doc.get("conversations", ())),
+            messages=tuple(
+                SeedMessage(
+                    conversation=m["conversation"],
+                    message=m["message"],
+                    parent_id=_int_or_none(m.get("parent_id")),
+                    author_id=_int_or_none(m.get("author_id")),
+                    date=_int_or_none(m.get("date")),
+                    id=_int_or_none(m.get("id")),
+                )
+                for m in doc.get("messages", ())
+            ),
+        )
+
+    @classmethod
+    def demo(cls) -> Seed:
+        """The demo data ``mockserver serve`` starts with (``demo-seed.json``)."""
+        text = (files(__package__) / "demo-seed.json").read_text(encoding="utf-8")
+        return cls.from_json(json.loads(text))
+
+
+def _int_or_none(value: Any) -> int | None:
+    # JSON Schema's "integer" admits 2.0; the store keeps true ints.
+    return None if value is None else int(value)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """What a seed added."""
+
+    users: int = 0
+    conversations: int = 0
+    messages: tuple[int, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``seed-result.json`` document."""
+        return {"users": self.users, "conversations": self.conversations, "messages": list(self.messages)}

@@ -1,0 +1,194 @@
+"""The fake's state: users, conversations, messages, and the controls, in one object behind a lock."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from flask import Flask
+
+from mockserver.clock import Clock
+from mockserver.config import MockConfig
+from mockserver.errors import NotFound, Unprocessable
+from mockserver.faults import Faults
+from mockserver.journal import Journal
+from mockserver.seed import DEFAULT_USER, Seed, SeedResult
+from mockserver.validation import MAX_ID
+
+EXTENSION = "mockserver"
+
+
+class StoredMessage(NamedTuple):
+    """What a message is; its JSON answer is built from it when asked (see ``render``)."""
+
+    id: int
+    conversation_id: int
+    text: str
+    parent_id: int | None
+    author_id: int
+    date: int
+
+
+class Store:
+    """Every piece of one fake's state. ``reset()`` returns it to the start-up seed."""
+
+    def __init__(self, config: MockConfig) -> None:
+        self.config = config
+        self.clock = Clock(config.clock)
+        self.faults = Faults(random.Random(config.random_seed))
+        self.journal = Journal(config.journal_size)
+        self._lock = threading.RLock()
+        self._messages: dict[int, StoredMessage] = {}
+        self._by_conversation: dict[int, list[StoredMessage]] = {}
+        self._users: dict[int, Mapping[str, Any]] = {}
+        self._conversations: set[int] = set()
+        self._default_user = 0
+        self._next_id = 1
+        self._errors: list[Exception] = []
+        self.reset()
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget everything, load the configured seed, undo faults, clock and journal."""
+        with self._lock:
+            self._messages = {}
+            self._by_conversation = {}
+            self._users = {}
+            self._conversations = set()
+            self._default_user = 0
+            self._next_id = 1
+            self._errors = []
+            self.clock.reset()
+            self.faults.clear()
+            self.journal.clear()
+            self.seed(self.config.seed)
+            if not self._users:
+                self._add_user(DEFAULT_USER)
+
+    def seed(self, seed: Seed) -> SeedResult:
+        """Add ``seed``'s users, conversations and messages; all or nothing."""
+        with self._lock:
+            # Undo only what this seed did, so that seeding a large store stays cheap.
+            saved = (dict(self._users), set(self._conversations), self._default_user, self._next_id)
+            created: list[StoredMessage] = []
+            try:
+                for user in seed.users:
+                    self._add_user(user)
+                self._conversations.update(seed.conversations)
+                for m in seed.messages:
+                    created.append(
+                        self.create_message(
+                            m.conversation, m.message, m.parent_id, m.author_id, date=m.date, message_id=m.id, seeding=True
+                        )
+                    )
+            except Exception:
+                for message in reversed(created):
+                    del self._messages[message.id]
+                    self._by_conversation[message.conversation_id].pop()
+                self._users, self._conversations, self._default_user, self._next_id = saved
+                raise
+            return SeedResult(len(seed.users), len(set(seed.conversations)), tuple(m.id for m in created))
+
+    def _add_user(self, user: Mapping[str, Any]) -> None:
+        self._users[user["id"]] = user
+        if not self._default_user:
+            self._default_user = user["id"]
+
+    # -- crashes, for the pytest plugin -----------------------------------------
+
+    def record_error(self, error: Exception) -> None:
+        """Remember an unexpected exception raised while serving."""
+        with self._lock:
+            self._errors.append(error)
+
+    def take_errors(self) -> list[Exception]:
+        """Return and forget the unexpected exceptions raised since the last call."""
+        with self._lock:
+            errors, self._errors = self._errors, []
+            return errors
+
+    # -- reads -------------------------------------------------------------------
+
+    def require_conversation(self, conversation_id: int) -> None:
+        """Raise ``NotFound`` unless the conversation exists (in strict mode: was seeded)."""
+        if self.config.strict_conversations and conversation_id not in self._conversations:
+            raise NotFound(f"conversation {conversation_id} does not exist (the fake runs with strict conversations)")
+
+    def message(self, message_id: int) -> StoredMessage:
+        """Return the stored message ``message_id``, or raise ``NotFound``."""
+        found = self._messages.get(message_id)
+        if found is None:
+            raise NotFound(f"message {message_id} does not exist")
+        return found
+
+    def user(self, user_id: int) -> Mapping[str, Any]:
+        """Return the user ``user_id``, or raise ``NotFound``."""
+        found = self._users.get(user_id)
+        if found is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return found
+
+    def page(self, conversation_id: int, offset: int, limit: int) -> tuple[list[StoredMessage], int]:
+        """Return up to ``limit`` messages of a conversation from ``offset``, oldest first, and the total."""
+        with self._lock:
+            messages = self._by_conversation.get(conversation_id, [])
+            return messages[offset : offset + limit], len(messages)
+
+    def __len__(self) -> int:
+        return len(self._messages)
+
+    # -- writes ------------------------------------------------------------------
+
+    def create_message(
+        self,
+        conversation_id: int,
+        text: str,
+        parent_id: int | None = None,
+        author_id: int | None = None,
+        *,
+        date: int | None = None,
+        message_id: int | None = None,
+        seeding: bool = False,
+    ) -> StoredMessage:
+        """Store a new message and return it.
+
+        Raises ``NotFound`` for an unknown conversation (strict mode), author or parent,
+        and ``Unprocessable`` for a parent in another conversation.
+        """
+        with self._lock:
+            if seeding:
+                self._conversations.add(conversation_id)
+            else:
+                self.require_conversation(conversation_id)
+            author = self._default_user if author_id is None else self.user(author_id)["id"]
+            if parent_id is not None:
+                parent = self._messages.get(parent_id)
+                if parent is None:
+                    raise NotFound(f"parent message {parent_id} does not exist")
+                if parent.conversation_id != conversation_id:
+                    raise Unprocessable(
+                        f"parent message {parent_id} belongs to conversation {parent.conversation_id},"
+                        f" not {conversation_id}"
+                    )
+            if message_id is not None:
+                if message_id < self._next_id:
+                    raise Unprocessable(f"message id {message_id} must exceed every stored id ({self._next_id - 1})")
+                self._next_id = message_id
+            if self._next_id > MAX_ID:
+                raise Unprocessable("the fake has run out of message ids")
+            stored = StoredMessage(
+                self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date
+            )
+            self._next_id += 1
+            self._messages[stored.id] = stored
+            self._by_conversation.setdefault(conversation_id, []).append(stored)
+            return stored
+
+
+def store_of(app: Flask) -> Store:
+    """Return the store held by ``app`` (built by ``create_app``)."""
+    store: Store = app.extensions[EXTENSION]
+    return store

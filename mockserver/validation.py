@@ -1,0 +1,94 @@
+"""Reading request input: the JSON body against a schema, path ids, query integers."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, NoReturn
+
+from flask import Request, g
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
+
+from mockserver.errors import BadParameter, FieldError, MalformedJson, NotFound, SchemaViolation, UnsupportedMediaType
+
+#: Conversation ids are positive signed 64-bit integers (schemas/conversation-id.json).
+MAX_ID = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+
+
+def parse_id(raw: str, what: str) -> int:
+    """Return the positive 64-bit id spelled by ``raw``; anything else names nothing, so 404."""
+    if _DIGITS.fullmatch(raw) and 1 <= (value := int(raw)) <= MAX_ID:
+        return value
+    raise NotFound(f"no {what} {raw!r}: an id is an integer from 1 to {MAX_ID}")
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """Return the query parameter ``name`` as an integer in [low, high], or ``default`` when absent."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw, re.ASCII) or not low <= int(raw) <= high:
+        raise BadParameter(f"query parameter {name!r} must be an integer from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def read_json(request: Request, validator: Draft7Validator | None = None) -> Any:
+    """Return the request's JSON body, checked by ``validator``.
+
+    415 unless the body is ``application/json``; 413 past the size limit (raised by
+    Werkzeug while reading); 400 for anything that is not JSON; 422 for a schema break.
+    """
+    if request.mimetype != "application/json":
+        shown = request.mimetype or "no Content-Type"
+        raise UnsupportedMediaType(f"the body must be application/json, not {shown}")
+    data = request.get_data(cache=False)
+    g.raw_body = data  # for the journal, which must not read the stream twice
+    try:
+        doc = json.loads(data, parse_constant=_reject_constant)
+    except RecursionError:
+        raise MalformedJson("the body nests too deeply to parse") from None
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise MalformedJson(f"the body is not valid JSON: {exc}") from None
+    if validator is not None:
+        validate(validator, doc)
+    return doc
+
+
+def validate(validator: Draft7Validator, doc: Any) -> None:
+    """Raise ``SchemaViolation`` listing each offending field of ``doc`` as a JSON pointer."""
+    if validator.is_valid(doc):  # the cheap path: no error objects built
+        return
+    errors = [field for error in validator.iter_errors(doc) for field in _field_errors(error)]
+    raise SchemaViolation("; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in errors), errors)
+
+
+def _pointer(parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool) or value is None or isinstance(value, (dict, list, str)):
+        return _JSON_TYPES[type(value)]
+    return "integer" if isinstance(value, int) else "number"
+
+
+def _field_errors(error: ValidationError) -> list[FieldError]:
+    where = _pointer(error.absolute_path)
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return [FieldError(f"{where}/{name}", "is required") for name in missing]
+    if error.validator == "type":
+        expected = error.validator_value
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return [FieldError(where, f"must be {wanted}, not {_json_type(error.instance)}")]
+    if error.validator == "additionalProperties":
+        return [FieldError(where, "has unknown properties")]
+    # Other keywords: jsonschema's message, cut so a huge instance never makes a huge answer.
+    return [FieldError(where, error.message[:200])]

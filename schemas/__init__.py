@@ -1,0 +1,19 @@
+"""JSON Schema files derived from the vendor's doc, and the OpenAPI document built from them.
+
+The files beside this module are the single source of truth for the kit: the fake
+validates requests with them, the contract tests generate requests from them and
+validate answers with them. ``DERIVATION.md`` explains each rule.
+
+Public API:
+
+- :func:`names`: the names of every schema file (without ``.json``).
+- :func:`load`: a self-contained copy of one schema (cross-file ``$ref`` s inlined
+  under ``definitions``), ready for hypothesis-jsonschema.
+- :func:`validator`: a Draft 7 validator for one schema, built once and cached.
+- :func:`openapi_document`: the OpenAPI 3.1 document assembled from the same files.
+"""
+
+from schemas._openapi import openapi_document
+from schemas._registry import UnknownSchemaError, load, names, validator
+
+__all__ = ["UnknownSchemaError", "load", "names", "openapi_document", "validator"]

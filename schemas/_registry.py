@@ -1,0 +1,105 @@
+"""Loading schema files shipped as package data, bundling their references, caching validators."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from jsonschema import Draft7Validator
+
+Schema = dict[str, Any]
+
+_SUFFIX = ".json"
+
+
+class UnknownSchemaError(LookupError):
+    """Raised when a schema name has no file."""
+
+
+@cache
+def names() -> tuple[str, ...]:
+    """Return the name of every schema file, sorted."""
+    return tuple(
+        sorted(
+            entry.name.removesuffix(_SUFFIX)
+            for entry in files(__package__).iterdir()
+            if entry.name.endswith(_SUFFIX)
+        )
+    )
+
+
+@cache
+def _raw(name: str) -> Schema:
+    if name not in names():
+        raise UnknownSchemaError(f"no schema named {name!r}; known: {', '.join(names())}")
+    text = (files(__package__) / f"{name}{_SUFFIX}").read_text(encoding="utf-8")
+    schema: Schema = json.loads(text)
+    # A broken file must fail at load time, not as a puzzling validation result later.
+    Draft7Validator.check_schema(schema)
+    return schema
+
+
+def rewrite_refs(node: Any, target: Callable[[str], str]) -> Any:
+    """Return a copy of ``node`` with each cross-file ``$ref`` (``"x.json"``) replaced by ``target("x")``."""
+    if isinstance(node, dict):
+        return {
+            key: target(value.removesuffix(_SUFFIX))
+            if key == "$ref" and isinstance(value, str) and value.endswith(_SUFFIX)
+            else rewrite_refs(value, target)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [rewrite_refs(item, target) for item in node]
+    return node
+
+
+def referenced(name: str) -> tuple[str, ...]:
+    """Return the names of the files that ``name`` refers to, directly or not, in first-seen order."""
+    seen: list[str] = []
+
+    def visit(current: str) -> str:
+        if current not in seen:
+            seen.append(current)
+            rewrite_refs(_raw(current), visit)
+        return current
+
+    rewrite_refs(_raw(name), visit)
+    return tuple(seen)
+
+
+@cache
+def _bundled(name: str) -> Schema:
+    # hypothesis-jsonschema resolves local references only, so every file a schema
+    # refers to is copied under `definitions` and the reference pointed there.
+    def local(ref: str) -> str:
+        return f"#/definitions/{ref}"
+
+    root: Schema = rewrite_refs(_raw(name), local)
+    deps = referenced(name)
+    if deps:
+        root["definitions"] = {dep: rewrite_refs(_without_meta(_raw(dep)), local) for dep in deps}
+    return root
+
+
+def _without_meta(schema: Schema) -> Schema:
+    return {key: value for key, value in schema.items() if key != "$schema"}
+
+
+def load(name: str) -> Schema:
+    """Return a self-contained copy of the schema ``name``; the caller may modify it."""
+    return copy.deepcopy(_bundled(name))
+
+
+@cache
+def validator(name: str) -> Draft7Validator:
+    """Return the cached Draft 7 validator for the schema ``name``."""
+    return Draft7Validator(_bundled(name))
+
+
+def raw(name: str) -> Schema:
+    """Return a copy of the file ``name`` as written, references unresolved."""
+    return copy.deepcopy(_raw(name))
