@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 
 import schemas
-
 from mockserver.faults import Faults
 from mockserver.render import json_response, message_json
 from mockserver.seed import Seed

@@ -10,7 +10,7 @@ from types import FrameType
 from typing import Any
 
 import click
-import waitress
+from waitress.server import create_server
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig
@@ -31,7 +31,9 @@ def _load_seed(path: Path | None, demo: bool) -> Seed:
     try:
         return Seed.from_json(doc)
     except MockError as exc:
-        raise click.BadParameter(f"seed file {str(path)!r} is not a valid seed: {exc.detail}", param_hint="--seed") from None
+        raise click.BadParameter(
+            f"seed file {str(path)!r} is not a valid seed: {exc.detail}", param_hint="--seed"
+        ) from None
 
 
 @click.group()
@@ -40,9 +42,15 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--host", default=LOOPBACK, show_default=True, help="Address to bind; anything but loopback exposes the fake.")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
-@click.option("--seed", "seed_path", type=click.Path(path_type=Path, dir_okay=False), help="Seed JSON (schemas/seed.json).")
+@click.option(
+    "--host", default=LOOPBACK, show_default=True, help="Address to bind; anything but loopback exposes the fake."
+)
+@click.option(
+    "--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port; 0 picks a free one."
+)
+@click.option(
+    "--seed", "seed_path", type=click.Path(path_type=Path, dir_okay=False), help="Seed JSON (schemas/seed.json)."
+)
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
 @click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed CORS origin (repeat); default any.")
@@ -72,14 +80,17 @@ def serve(
     try:
         # One process, several threads: the in-memory state is one. log_socket_errors is
         # off so that a deliberately dropped connection closes silently (see wsgi.py).
-        server: Any = waitress.create_server(
+        server: Any = create_server(
             app, host=host, port=port, threads=threads, log_socket_errors=False, ident="mockserver"
         )
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = f"http://{_url_host(host)}:{server.effective_port}"
     click.echo(f"mockserver: serving the fake at {url}")
-    click.echo(f"  try:     curl -X POST {url}/conversations/1/messages -H 'Content-Type: application/json' -d '{{\"message\": \"hi\"}}'")
+    body = '{"message": "hi"}'
+    click.echo(
+        f"  try:     curl -X POST {url}/conversations/1/messages -H 'Content-Type: application/json' -d '{body}'"
+    )
     click.echo(f"  docs:    {url}/openapi.json   admin: {url}/__mock__/journal")
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
@@ -88,12 +99,13 @@ def serve(
     def stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, stop)
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run()  # returns on KeyboardInterrupt, which waitress catches itself
     finally:
         server.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     click.echo("mockserver: stopped")
 
 

@@ -81,7 +81,13 @@ class Store:
                 for m in seed.messages:
                     created.append(
                         self.create_message(
-                            m.conversation, m.message, m.parent_id, m.author_id, date=m.date, message_id=m.id, seeding=True
+                            m.conversation,
+                            m.message,
+                            m.parent_id,
+                            m.author_id,
+                            date=m.date,
+                            message_id=m.id,
+                            seeding=True,
                         )
                     )
             except Exception:

@@ -82,7 +82,9 @@ def _json_type(value: Any) -> str:
 def _field_errors(error: ValidationError) -> list[FieldError]:
     where = _pointer(error.absolute_path)
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in error.instance]
+        present = error.instance if isinstance(error.instance, dict) else {}
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [name for name in required if name not in present]
         return [FieldError(f"{where}/{name}", "is required") for name in missing]
     if error.validator == "type":
         expected = error.validator_value

@@ -30,6 +30,8 @@ class DropConnections:
         self.app = app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve ``environ``, or drop its connection if the app marked it."""
+
         def start_unless_dropped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if environ.get(DROP_KEY):
                 return lambda data: None

@@ -173,7 +173,10 @@ def _document() -> dict[str, Any]:
         "tags": [
             {"name": "messages", "description": "The documented endpoint."},
             {"name": "meta", "description": "This document."},
-            {"name": "admin", "description": f"The fake's control API under {ADMIN_PREFIX}/; not part of the vendor's API."},
+            {
+                "name": "admin",
+                "description": f"The fake's control API under {ADMIN_PREFIX}/; not part of the vendor's API.",
+            },
         ],
         "paths": {
             "/conversations/{conversation}/messages": {"post": create},

@@ -25,9 +25,7 @@ def names() -> tuple[str, ...]:
     """Return the name of every schema file, sorted."""
     return tuple(
         sorted(
-            entry.name.removesuffix(_SUFFIX)
-            for entry in files(__package__).iterdir()
-            if entry.name.endswith(_SUFFIX)
+            entry.name.removesuffix(_SUFFIX) for entry in files(__package__).iterdir() if entry.name.endswith(_SUFFIX)
         )
     )
 

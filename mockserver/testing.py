@@ -1,0 +1,99 @@
+"""``MockServer``: a handle on a live fake, for tests (the ``mock_server`` fixture returns one)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mockserver.faults import Failure, Latency
+from mockserver.render import message_json
+from mockserver.seed import Seed, SeedResult
+from mockserver.server import LiveServer
+from mockserver.store import Store, store_of
+
+
+class ServerError(AssertionError):
+    """The fake raised an unexpected exception while serving a request of this test."""
+
+
+class MockServer:
+    """A live fake plus Python controls over its state, faults and clock."""
+
+    def __init__(self, live: LiveServer) -> None:
+        self.live = live
+        self.store: Store = store_of(live.app)
+
+    @property
+    def url(self) -> str:
+        """The base URL, such as ``http://127.0.0.1:40123``."""
+        return self.live.url
+
+    def reset(self) -> None:
+        """Return to the start-up seed; undo faults and the clock; empty the journal."""
+        self.store.reset()
+
+    def seed(
+        self,
+        users: Sequence[Mapping[str, Any]] = (),
+        conversations: Sequence[int] = (),
+        messages: Sequence[Mapping[str, Any]] = (),
+    ) -> SeedResult:
+        """Add users, conversations and messages, in ``schemas/seed.json`` form."""
+        doc = {"users": list(users), "conversations": list(conversations), "messages": list(messages)}
+        return self.store.seed(Seed.from_json(doc))
+
+    def messages(self, conversation: int) -> list[dict[str, Any]]:
+        """Every message stored in ``conversation``, oldest first, as the API renders them."""
+        items, _ = self.store.page(conversation, 0, len(self.store) or 1)
+        return [message_json(self.store, message) for message in items]
+
+    @property
+    def journal(self) -> list[dict[str, Any]]:
+        """The requests the fake received (public API only), oldest first."""
+        return [entry.to_json() for entry in self.store.journal.entries()]
+
+    # -- faults --------------------------------------------------------------
+
+    def slow_down(self, min_ms: float, max_ms: float | None = None, route: str = "*") -> None:
+        """Delay answers by ``min_ms`` ms, or a random time up to ``max_ms``; replaces earlier faults."""
+        self.store.faults.set(latency=[Latency(min_ms, max_ms, route)])
+
+    def fail(
+        self,
+        status: int = 503,
+        *,
+        count: int | None = None,
+        rate: float | None = None,
+        drop: bool = False,
+        route: str = "*",
+    ) -> None:
+        """Fail the next ``count`` requests, or a ``rate`` of them; replaces earlier faults."""
+        self.store.faults.set(failures=[Failure(status=status, count=count, rate=rate, drop=drop, route=route)])
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.store.faults.clear()
+
+    # -- clock -----------------------------------------------------------------
+
+    def freeze_time(self, at: float | None = None) -> None:
+        """Hold the fake's clock at ``at`` Unix seconds (default: now)."""
+        self.store.clock.freeze(at)
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the fake's clock forward."""
+        self.store.clock.advance(seconds)
+
+    def real_time(self) -> None:
+        """Follow the real clock again."""
+        self.store.clock.reset()
+
+    # -- crashes -----------------------------------------------------------------
+
+    def raise_errors(self) -> None:
+        """Raise ``ServerError`` if the fake crashed while serving since the last call."""
+        errors = self.store.take_errors()
+        if errors:
+            raise ServerError(
+                f"the fake raised {len(errors)} unexpected exception(s); first: {errors[0]!r}"
+            ) from errors[0]

@@ -1,0 +1,96 @@
+import schemas
+
+
+def test_reset_forgets_messages_and_restores_the_seed(client, post):
+    post({"message": "x"})
+    assert client.post("/__mock__/reset").status_code == 204
+    assert post({"message": "y"}).get_json()["id"] == 1
+
+
+def test_seed_then_list_and_get(client):
+    answer = client.post(
+        "/__mock__/seed",
+        json={
+            "users": [{"id": 3, "name": "Ann"}],
+            "conversations": [9],
+            "messages": [
+                {"conversation": 9, "message": "first", "author_id": 3, "date": 1000},
+                {"conversation": 9, "message": "second", "parent_id": 1},
+            ],
+        },
+    )
+    assert answer.status_code == 200
+    assert answer.get_json() == {"users": 1, "conversations": 1, "messages": [1, 2]}
+    page = client.get("/__mock__/conversations/9/messages?limit=1&offset=1").get_json()
+    schemas.validator("message-page").validate(page)
+    assert page["total"] == 2 and [m["message"] for m in page["items"]] == ["second"]
+    first = client.get("/__mock__/messages/1").get_json()
+    assert first["author"] == {"id": 3, "name": "Ann"} and first["date"] == 1000
+
+
+def test_a_bad_seed_changes_nothing(client):
+    answer = client.post(
+        "/__mock__/seed",
+        json={"messages": [{"conversation": 1, "message": "ok"}, {"conversation": 1, "message": "x", "parent_id": 77}]},
+    )
+    assert answer.status_code == 404
+    assert client.get("/__mock__/conversations/1/messages").get_json()["total"] == 0
+
+
+def test_seed_refuses_unknown_keys(client):
+    answer = client.post("/__mock__/seed", json={"user": []})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0]["pointer"] == ""
+
+
+def test_explicit_seed_ids_must_increase(client, post):
+    post({"message": "x"})
+    assert (
+        client.post("/__mock__/seed", json={"messages": [{"id": 1, "conversation": 1, "message": "y"}]}).status_code
+        == 422
+    )
+    assert (
+        client.post("/__mock__/seed", json={"messages": [{"id": 50, "conversation": 1, "message": "y"}]}).status_code
+        == 200
+    )
+    assert post({"message": "z"}).get_json()["id"] == 51
+
+
+def test_bad_page_parameters_are_400(client):
+    for query in ("limit=0", "limit=1001", "offset=-1", "limit=abc"):
+        answer = client.get(f"/__mock__/conversations/1/messages?{query}")
+        assert answer.status_code == 400, query
+
+
+def test_unknown_message_is_404(client):
+    assert client.get("/__mock__/messages/5").status_code == 404
+
+
+def test_journal_records_public_requests_only(client, post):
+    post({"message": "x"})
+    client.get("/nope")
+    client.get("/__mock__/messages/1")
+    journal = client.get("/__mock__/journal").get_json()
+    schemas.validator("journal").validate(journal)
+    assert [(e["method"], e["path"], e["status"]) for e in journal["entries"]] == [
+        ("POST", "/conversations/1/messages", 201),
+        ("GET", "/nope", 404),
+    ]
+    assert '"message": "x"' in journal["entries"][0]["request_body"]
+    assert client.get("/__mock__/journal?limit=1").get_json()["entries"][0]["path"] == "/nope"
+
+
+def test_journal_is_capped():
+    from mockserver import MockConfig, create_app
+
+    client = create_app(MockConfig(journal_size=3)).test_client()
+    for n in range(10):
+        client.post("/conversations/1/messages", json={"message": str(n)})
+    entries = client.get("/__mock__/journal").get_json()["entries"]
+    assert [e["request_body"] for e in entries] == [f'{{"message": "{n}"}}' for n in (7, 8, 9)]
+
+
+def test_openapi_is_served(client):
+    answer = client.get("/openapi.json")
+    assert answer.status_code == 200
+    assert answer.get_json() == schemas.openapi_document()

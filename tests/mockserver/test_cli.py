@@ -1,0 +1,78 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from mockserver.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["serve", "--port", "70000"], "--port"),
+        (["serve", "--seed", "/no/such/file.json"], "cannot read seed file"),
+        (["serve", "--bogus"], "No such option"),
+        (["nope"], "No such command"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err and err.startswith("mockserver: error:")
+
+
+def test_an_invalid_seed_file_names_the_field(tmp_path, capsys):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"messages": [{"conversation": 0, "message": "x"}]}))
+    assert main(["serve", "--seed", str(path)]) == 2
+    assert "/messages/0/conversation" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_serve_answers_then_stops_cleanly_on_interrupt(tmp_path):
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"users": [{"id": 4, "name": "Dee"}], "conversations": [3]}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--seed", str(seed), "--strict-conversations"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("mockserver: serving the fake at http://127.0.0.1:")
+        url = first.rsplit(" ", 1)[1].strip()
+        created = httpx.post(f"{url}/conversations/3/messages", json={"message": "hi"})
+        assert created.status_code == 201 and created.json()["author"]["name"] == "Dee"
+        assert httpx.post(f"{url}/conversations/4/messages", json={"message": "hi"}).status_code == 404
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+        assert process.returncode == 0
+        assert "stopped" in out
+        assert "Traceback" not in err
+    finally:
+        process.kill()
+
+
+def test_a_public_host_is_announced(monkeypatch, capsys):
+    from mockserver import cli
+
+    class FakeServer:
+        effective_port = 1234
+
+        def run(self):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cli, "create_server", lambda app, **kw: FakeServer())
+    assert main(["serve", "--host", "0.0.0.0"]) == 0
+    captured = capsys.readouterr()
+    assert "http://0.0.0.0:1234" in captured.out
+    assert "not loopback" in captured.err

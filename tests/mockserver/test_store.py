@@ -1,0 +1,56 @@
+import threading
+
+import pytest
+
+from mockserver import MockConfig, Seed, Store
+from mockserver.errors import NotFound, Unprocessable
+
+
+def test_reset_restores_the_configured_seed():
+    store = Store(MockConfig(seed=Seed.demo()))
+    seeded = len(store)
+    store.create_message(1, "extra")
+    store.reset()
+    assert len(store) == seeded
+    assert store.create_message(1, "again").id == seeded + 1
+
+
+def test_without_users_the_doc_example_user_acts():
+    assert Store(MockConfig()).user(1)["name"] == "John Doe"
+
+
+def test_parent_rules():
+    store = Store(MockConfig())
+    root = store.create_message(1, "root")
+    assert store.create_message(1, "re", root.id).parent_id == root.id
+    with pytest.raises(NotFound):
+        store.create_message(1, "re", 999)
+    with pytest.raises(Unprocessable):
+        store.create_message(2, "re", root.id)
+
+
+def test_pages_are_slices_in_order():
+    store = Store(MockConfig())
+    for n in range(10):
+        store.create_message(1 + n % 2, str(n))
+    items, total = store.page(1, 2, 2)
+    assert total == 5 and [m.text for m in items] == ["4", "6"]
+
+
+def test_concurrent_creation_loses_nothing():
+    store = Store(MockConfig())
+    root = store.create_message(1, "root")
+    ids: list[int] = []
+
+    def worker(n: int) -> None:
+        for i in range(200):
+            message = store.create_message(1 + n % 3, f"{n}-{i}") if i % 2 else store.create_message(1, "re", root.id)
+            ids.append(message.id)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == len(set(ids)) == 1600
+    assert len(store) == 1601
