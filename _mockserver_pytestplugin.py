@@ -16,9 +16,21 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
+    from contracts.testing import ContractTarget
     from mockserver.config import MockConfig
     from mockserver.server import LiveServer
     from mockserver.testing import MockServer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options for ``contracts.testing.contract_tests``: which server the contract checks target."""
+    group = parser.getgroup("contracts", "contract checks of POST /conversations/{conversation}/messages")
+    group.addoption("--contract-base-url", help="Server the contract checks target (default: the mock_server fake).")
+    group.addoption("--contract-conversation", type=int, default=1, help="Conversation they write to (default 1).")
+    group.addoption("--contract-other-conversation", type=int, help="A second conversation (default 2 on the fake).")
+    group.addoption("--contract-header", action="append", default=[], help="'Name: value' for every request.")
+    group.addoption("--contract-max-examples", type=int, default=25, help="Examples per check (default 25).")
+    group.addoption("--contract-seed", type=int, help="Replay a run with this seed.")
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +83,27 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
     if server is not None:
         server.raise_errors()
     return result
+
+
+@pytest.fixture
+def contract_target(request: pytest.FixtureRequest) -> ContractTarget:
+    """The server ``contract_tests`` check: ``--contract-base-url``, or the live fake."""
+    from contracts.testing import ContractTarget
+
+    option = request.config.getoption
+    base_url = option("--contract-base-url")
+    other = option("--contract-other-conversation")
+    if base_url is None:
+        base_url = request.getfixturevalue("mock_server").url
+        other = 2 if other is None else other
+    headers = dict(
+        (name.strip(), value.strip()) for name, _, value in (h.partition(":") for h in option("--contract-header"))
+    )
+    return ContractTarget(
+        base_url=base_url,
+        conversation=option("--contract-conversation"),
+        other_conversation=other,
+        headers=headers,
+        max_examples=option("--contract-max-examples"),
+        seed=option("--contract-seed"),
+    )

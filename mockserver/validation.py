@@ -51,7 +51,8 @@ def read_json(request: Request, validator: Draft7Validator | None = None) -> Any
     data = request.get_data(cache=False)
     g.raw_body = data  # for the journal, which must not read the stream twice
     try:
-        doc = json.loads(data, parse_constant=_reject_constant)
+        # Strict UTF-8 (RFC 8259): json.loads(bytes) would let encoded surrogates through.
+        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
     except RecursionError:
         raise MalformedJson("the body nests too deeply to parse") from None
     except ValueError as exc:  # UnicodeDecodeError included

@@ -32,7 +32,18 @@ def test_a_non_json_body_is_415(client, content_type):
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"{", b'{"message": "x"', b"\xff\xfe\x00", b"NaN", b'{"message": Infinity}', b"[" * 100_000, b"1" * 5000],
+    [
+        b"",
+        b"{",
+        b'{"message": "x"',
+        b"\xff\xfe\x00",
+        b'{"message": "\xed\xa0\x80"}',
+        b'\xef\xbb\xbf{"message": "bom"}',
+        b"NaN",
+        b'{"message": Infinity}',
+        b"[" * 100_000,
+        b"1" * 5000,
+    ],
 )
 def test_malformed_json_is_400(client, data):
     assert_problem(client.post("/conversations/1/messages", data=data, content_type="application/json"), 400)

@@ -1,0 +1,285 @@
+"""The contract checks: each a name, a one-line description, the DERIVATION.md rows it enforces, and a test."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import example, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
+
+from contracts import checks, strategies
+from contracts.context import Context
+from contracts.machine import messages_machine
+
+#: Steps of one run of the state machine.
+STEPS = 10
+
+
+@dataclass(frozen=True)
+class ContractCheck:
+    """One named rule of the contract and the Hypothesis test that probes it."""
+
+    name: str
+    description: str
+    reference: str
+    run: Callable[[Context], None]
+    #: Requests one generated example may send, for the budget.
+    requests_per_example: int = 1
+    #: Needs ``--other-conversation``; skipped, not passed, without it.
+    needs_other: bool = False
+    #: Sends only requests the contract rejects, so it writes nothing.
+    writes: bool = True
+    #: Examples always sent on top of the generated ones.
+    explicit_examples: int = 0
+
+
+def _examples(name: str, values: tuple[Any, ...]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Send each of ``values`` as an explicit example, always, before the generated ones."""
+
+    def decorate(test: Callable[..., None]) -> Callable[..., None]:
+        for value in reversed(values):
+            test = example(**{name: value})(test)
+        return test
+
+    return decorate
+
+
+def _conformance(ctx: Context) -> None:
+    @given(body=strategies.valid_bodies([ctx.anchor()]))
+    def test(body: dict[str, Any]) -> None:
+        checks.created(ctx.post(ctx.conversation, body))
+
+    ctx.run(test)
+
+
+def _conversation_id(ctx: Context) -> None:
+    conversations = [c for c in (ctx.conversation, ctx.other_conversation) if c is not None]
+
+    @given(conversation=st.sampled_from(conversations), text=strategies.message_texts())
+    def test(conversation: int, text: str) -> None:
+        exchange, message = ctx.create(conversation, {"message": text})
+        checks.conversation_matches(exchange, message, conversation)
+
+    ctx.run(test)
+
+
+def _message_echo(ctx: Context) -> None:
+    @given(text=strategies.message_texts())
+    @_examples("text", strategies.TRICKY_TEXTS)
+    def test(text: str) -> None:
+        exchange, message = ctx.create(ctx.conversation, {"message": text})
+        checks.text_echoed(exchange, message, text)
+
+    ctx.run(test)
+
+
+def _reply_flag(ctx: Context) -> None:
+    @given(choice=st.sampled_from(["absent", "null", "parent"]), text=strategies.message_texts())
+    def test(choice: str, text: str) -> None:
+        body: dict[str, Any] = {"message": text}
+        if choice != "absent":
+            body["parent_id"] = ctx.anchor() if choice == "parent" else None
+        exchange, message = ctx.create(ctx.conversation, body)
+        checks.reply_flag(exchange, message, body.get("parent_id"))
+        if body.get("parent_id") is not None:
+            checks.names_parent(exchange, message, body["parent_id"])
+
+    ctx.run(test)
+
+
+def _new_message_fields(ctx: Context) -> None:
+    @given(body=strategies.valid_bodies([ctx.anchor()]))
+    def test(body: dict[str, Any]) -> None:
+        exchange, message = ctx.create(ctx.conversation, body)
+        checks.fresh(exchange, message)
+
+    ctx.run(test)
+
+
+def _date(ctx: Context) -> None:
+    @given(text=strategies.message_texts())
+    def test(text: str) -> None:
+        exchange, message = ctx.create(ctx.conversation, {"message": text})
+        checks.dated_now(exchange, message, ctx.date_tolerance)
+
+    ctx.run(test)
+
+
+def _unique_ids(ctx: Context) -> None:
+    seen: dict[str, Any] = {}
+    for key, exchange in list(ctx.created_ids):  # everything created so far in the run
+        checks.unique_id(exchange, {"id": json.loads(key)}, seen)
+    conversations = [c for c in (ctx.conversation, ctx.other_conversation) if c is not None]
+
+    @given(text=strategies.message_texts())
+    def test(text: str) -> None:
+        # The same text twice, in each conversation: a server that deduplicates,
+        # or counts per conversation, repeats ids.
+        for conversation in conversations * 2:
+            exchange, message = ctx.create(conversation, {"message": text})
+            checks.unique_id(exchange, message, seen)
+
+    ctx.run(test)
+
+
+def _replies(ctx: Context) -> None:
+    machine = seed(ctx.seed)(messages_machine(ctx))
+    run_state_machine_as_test(machine, settings=settings(ctx.settings, stateful_step_count=STEPS))
+
+
+def _cross_conversation(ctx: Context) -> None:
+    assert ctx.other_conversation is not None
+    pairs = [(ctx.conversation, ctx.other_conversation), (ctx.other_conversation, ctx.conversation)]
+
+    @given(pair=st.sampled_from(pairs), text=strategies.message_texts())
+    def test(pair: tuple[int, int], text: str) -> None:
+        home, away = pair
+        exchange = ctx.post(away, {"message": text, "parent_id": ctx.anchor(home)})
+        checks.rejected(exchange, f"a reply in {away} to a message of {home}")
+
+    ctx.run(test)
+
+
+def _rejects_invalid_bodies(ctx: Context) -> None:
+    @given(body=strategies.invalid_bodies())
+    def test(body: Any) -> None:
+        checks.rejected(ctx.post(ctx.conversation, body), "a body that breaks the schema")
+
+    ctx.run(test)
+
+
+def _rejects_malformed_json(ctx: Context) -> None:
+    @given(raw=strategies.malformed_json())
+    def test(raw: bytes) -> None:
+        checks.rejected(ctx.send_raw(ctx.conversation, raw, "application/json"), "malformed JSON")
+
+    ctx.run(test)
+
+
+def _rejects_non_json(ctx: Context) -> None:
+    @given(content_type=strategies.non_json_content_types(), text=st.text(max_size=20))
+    def test(content_type: str | None, text: str) -> None:
+        raw = json.dumps({"message": text}).encode()
+        checks.rejected(ctx.send_raw(ctx.conversation, raw, content_type), f"a {content_type or 'untyped'} body")
+
+    ctx.run(test)
+
+
+def _rejects_impossible_conversations(ctx: Context) -> None:
+    @given(conversation=strategies.impossible_conversations(), text=st.text(max_size=10))
+    def test(conversation: str, text: str) -> None:
+        checks.rejected(ctx.post(conversation, {"message": text}), f"conversation {conversation!r}")
+
+    ctx.run(test)
+
+
+def _no_server_errors(ctx: Context) -> None:
+    @given(body=strategies.schema_bodies() | strategies.valid_bodies([ctx.anchor()]))
+    def test(body: dict[str, Any]) -> None:
+        exchange = ctx.post(ctx.conversation, body)
+        checks.no_server_error(exchange)
+        checks.accepted(exchange)
+
+    ctx.run(test)
+
+
+def _same_answer(ctx: Context) -> None:
+    @given(body=strategies.valid_bodies([ctx.anchor()]) | strategies.invalid_bodies())
+    def test(body: Any) -> None:
+        first = ctx.post(ctx.conversation, body)
+        second = ctx.post(ctx.conversation, body)
+        checks.no_server_error(first)
+        checks.same_answer(first, second)
+
+    ctx.run(test)
+
+
+CHECKS: tuple[ContractCheck, ...] = (
+    ContractCheck(
+        "conformance",
+        "Valid requests get 200/201 with a JSON body valid against message.json.",
+        "R1, R2, N1-N5",
+        _conformance,
+    ),
+    ContractCheck("conversation-id", "conversationId equals the path's conversation.", "R5", _conversation_id),
+    ContractCheck(
+        "message-echo",
+        "message comes back exactly as sent, for every kind of text.",
+        "B2, R9",
+        _message_echo,
+        explicit_examples=len(strategies.TRICKY_TEXTS),
+    ),
+    ContractCheck(
+        "reply-flag",
+        "is_reply is true exactly when parent_id is non-null; a reply names its parent.",
+        "R6, R7",
+        _reply_flag,
+    ),
+    ContractCheck(
+        "new-message-fields",
+        "A new message: deleted false, edited_at null, no reactions, no files.",
+        "R8, R11, R12, R14",
+        _new_message_fields,
+    ),
+    ContractCheck("date", "date is Unix seconds within the tolerance of the client's clock.", "R10", _date),
+    ContractCheck(
+        "replies",
+        "State machine: replies to earlier messages succeed and name them; replies to"
+        " missing messages are 4xx; ids stay unique.",
+        "B5, R3, R6, R7",
+        _replies,
+        requests_per_example=STEPS + 1,
+    ),
+    ContractCheck(
+        "cross-conversation-parent",
+        "A reply to a message of another conversation is a 4xx.",
+        "B5",
+        _cross_conversation,
+        requests_per_example=1,
+        needs_other=True,
+    ),
+    ContractCheck(
+        "rejects-invalid-bodies",
+        "Bodies that break the schema get a 4xx, never 2xx or 5xx.",
+        "B2, B3, E1",
+        _rejects_invalid_bodies,
+        writes=False,
+    ),
+    ContractCheck(
+        "rejects-malformed-json", "Malformed JSON gets a 4xx.", "B1, B6, E1", _rejects_malformed_json, writes=False
+    ),
+    ContractCheck(
+        "rejects-non-json", "A body that is not application/json gets a 4xx.", "B1, E1", _rejects_non_json, writes=False
+    ),
+    ContractCheck(
+        "rejects-impossible-conversations",
+        "Conversation ids that cannot be (not integers, zero, negative, beyond 64 bits) get a 4xx.",
+        "P1, P2, E1",
+        _rejects_impossible_conversations,
+        writes=False,
+    ),
+    ContractCheck(
+        "no-server-errors",
+        "No valid request gets a 5xx, whatever its content or extra fields.",
+        "B4, R1",
+        _no_server_errors,
+    ),
+    ContractCheck(
+        "same-request-same-answer",
+        "The same request sent again gets the same status.",
+        "R1, E1",
+        _same_answer,
+        requests_per_example=2,
+    ),
+    ContractCheck(
+        "unique-ids",
+        "ids are unique across the whole run, even for repeated texts.",
+        "R3",
+        _unique_ids,
+        requests_per_example=4,
+    ),
+)

@@ -1,0 +1,136 @@
+"""Pure checks: each takes exchanges and expectations, and raises ``CheckFailure`` if a rule is broken.
+
+Every check names the row of ``schemas/DERIVATION.md`` it enforces.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemas
+from contracts.failures import CheckFailure
+from contracts.transport import Exchange
+
+SUCCESS = (200, 201)
+
+
+def _body(exchange: Exchange) -> Any:
+    try:
+        return exchange.json()
+    except ValueError:
+        raise CheckFailure("answer is not JSON", f"status {exchange.status}, body is not parseable", exchange) from None
+
+
+def accepted(exchange: Exchange) -> dict[str, Any]:
+    """R1: a valid request answers 200 or 201 with a JSON object; return it (fields unchecked)."""
+    if exchange.status not in SUCCESS:
+        raise CheckFailure("creation refused", f"a valid request got {exchange.status}, not 200 or 201", exchange)
+    if exchange.content_type != "application/json" and not exchange.content_type.endswith("+json"):
+        raise CheckFailure("success is not JSON", f"Content-Type is {exchange.content_type or 'missing'!r}", exchange)
+    body = _body(exchange)
+    if not isinstance(body, dict):
+        raise CheckFailure("answer is not an object", f"got {type(body).__name__}", exchange)
+    return body
+
+
+def field(exchange: Exchange, message: dict[str, Any], name: str) -> Any:
+    """The value of a documented field, or a failure naming the missing field (R2)."""
+    if name not in message:
+        raise CheckFailure(f"answer lacks {name}", f"the documented field {name!r} is missing", exchange)
+    return message[name]
+
+
+def created(exchange: Exchange) -> dict[str, Any]:
+    """R1, R2, N1-N5: ``accepted``, and the body is valid against ``message.json``, nested objects included."""
+    body = accepted(exchange)
+    errors = sorted(schemas.validator("message").iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/" + "/".join(str(p) for p in errors[0].absolute_path)
+        raise CheckFailure("answer breaks message.json", f"at {where}: {errors[0].message[:300]}", exchange)
+    message: dict[str, Any] = body
+    return message
+
+
+def rejected(exchange: Exchange, why: str) -> None:
+    """E1: a request the contract forbids gets a 4xx: never a 2xx, never a 5xx."""
+    if not 400 <= exchange.status < 500:
+        raise CheckFailure(f"{why} not rejected", f"expected a 4xx, got {exchange.status}", exchange)
+
+
+def no_server_error(exchange: Exchange) -> None:
+    """Robustness: whatever the request, the server does not answer 5xx."""
+    if exchange.status >= 500:
+        raise CheckFailure("server error", f"answered {exchange.status}", exchange)
+
+
+def conversation_matches(exchange: Exchange, message: dict[str, Any], conversation: int) -> None:
+    """R5: ``conversationId`` is the path's conversation."""
+    got = field(exchange, message, "conversationId")
+    if got != conversation or isinstance(got, bool):
+        raise CheckFailure("wrong conversationId", f"posted to {conversation}, answer says {got!r}", exchange)
+
+
+def text_echoed(exchange: Exchange, message: dict[str, Any], sent: str) -> None:
+    """B2, R9: ``message`` comes back exactly as sent."""
+    got = field(exchange, message, "message")
+    if got != sent:
+        raise CheckFailure(
+            "message changed", f"sent {json.dumps(sent)[:200]}, got back {json.dumps(got)[:200]}", exchange
+        )
+
+
+def reply_flag(exchange: Exchange, message: dict[str, Any], parent_id: int | None) -> None:
+    """R6: ``is_reply`` is true exactly when ``parent_id`` was non-null (absent and null are roots)."""
+    got = field(exchange, message, "is_reply")
+    if got is not (parent_id is not None):
+        raise CheckFailure("wrong is_reply", f"parent_id was {parent_id!r} but is_reply is {got!r}", exchange)
+
+
+def names_parent(exchange: Exchange, message: dict[str, Any], parent_id: int) -> None:
+    """R7: a reply's ``parent`` identifies its parent (the id itself, or an object with that ``id``)."""
+    parent = field(exchange, message, "parent")
+    named = parent.get("id") if isinstance(parent, dict) else parent
+    if named != parent_id or isinstance(named, bool):
+        raise CheckFailure(
+            "reply does not name its parent", f"replied to {parent_id}, parent is {parent!r}"[:300], exchange
+        )
+
+
+def fresh(exchange: Exchange, message: dict[str, Any]) -> None:
+    """R8, R11, R12, R14: a new message is not deleted, not edited, has no reactions and no files."""
+    for name, expected in (("deleted", False), ("edited_at", None), ("reactions", []), ("files", [])):
+        got = field(exchange, message, name)
+        if got != expected or type(got) is not type(expected):
+            raise CheckFailure(f"new message has {name}", f"{name} is {got!r}, expected {expected!r}", exchange)
+
+
+def dated_now(exchange: Exchange, message: dict[str, Any], tolerance: float) -> None:
+    """R10: ``date`` is Unix seconds within ``tolerance`` of the client's clock."""
+    date = field(exchange, message, "date")
+    if isinstance(date, bool) or not isinstance(date, int):
+        raise CheckFailure("date is not Unix seconds", f"date is {date!r}", exchange)
+    if not exchange.sent_at - tolerance <= date <= exchange.received_at + tolerance:
+        hint = " (milliseconds?)" if date > exchange.received_at * 100 else ""
+        raise CheckFailure(
+            "date is not now",
+            f"date {date}{hint} is more than {tolerance:g}s from the client's clock ({int(exchange.sent_at)})",
+            exchange,
+        )
+
+
+def unique_id(exchange: Exchange, message: dict[str, Any], seen: dict[str, Exchange]) -> None:
+    """R3: ids are unique across the whole run; records this one in ``seen``."""
+    key = json.dumps(field(exchange, message, "id"))  # a broken server may send an unhashable id
+    earlier = seen.get(key)
+    if earlier is not None and earlier is not exchange:
+        raise CheckFailure("id repeated", f"id {key} was given to two messages", earlier, exchange)
+    seen[key] = exchange
+
+
+def same_answer(first: Exchange, second: Exchange) -> None:
+    """Robustness: the same valid request sent again is answered with the same status."""
+    if first.status != second.status:
+        raise CheckFailure(
+            "same request, different answer", f"first {first.status}, then {second.status}", first, second
+        )

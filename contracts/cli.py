@@ -1,0 +1,150 @@
+"""``contracts``: run the contract checks against a server by base URL."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from contracts.catalog import CHECKS, ContractCheck
+from contracts.runner import CheckResult, RunConfig, UsageError, run
+
+
+def _names(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
+def _header(value: str) -> tuple[str, str]:
+    name, sep, content = value.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{value!r} is not 'Name: value'", param_hint="--header")
+    return name.strip(), content.strip()
+
+
+def _rate(value: str | None) -> float | None:
+    if value is None:
+        return None
+    number = value.removesuffix("/s")
+    try:
+        rate = float(number)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not N/s", param_hint="--rate-limit") from None
+    if rate <= 0:
+        raise click.BadParameter("must be above 0", param_hint="--rate-limit")
+    return rate
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--base-url", required=True, help="The server under test, e.g. https://staging.example.com/api.")
+@click.option(
+    "--conversation", default=1, show_default=True, type=click.IntRange(1), help="Conversation the run writes to."
+)
+@click.option("--other-conversation", type=click.IntRange(1), help="A second one, for cross-conversation rules.")
+@click.option("--header", "headers", multiple=True, help="'Name: value' sent with every request (repeatable).")
+@click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1), help="Examples per check.")
+@click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
+@click.option("--rate-limit", help="At most N requests per second, e.g. 10/s.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
+@click.option("--checks", "checks", multiple=True, help="Only these checks (comma-separated or repeated).")
+@click.option("--exclude-checks", multiple=True, help="All checks but these.")
+@click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
+@click.option("--dry-run", is_flag=True, help="Print the checks and the request budget; send nothing.")
+@click.option("--list-checks", is_flag=True, help="List every check and exit.")
+def cli(
+    base_url: str,
+    conversation: int,
+    other_conversation: int | None,
+    headers: tuple[str, ...],
+    max_examples: int,
+    seed: int | None,
+    rate_limit: str | None,
+    timeout: float,
+    date_tolerance: float,
+    checks: tuple[str, ...],
+    exclude_checks: tuple[str, ...],
+    junit_xml: Path | None,
+    dry_run: bool,
+    list_checks: bool,
+) -> int:
+    """Check that the server at --base-url honours the contract of POST /conversations/{conversation}/messages."""
+    if list_checks:
+        for check in CHECKS:
+            click.echo(f"{check.name:34} {check.reference:18} {check.description}")
+        return 0
+    try:
+        config = RunConfig(
+            base_url=base_url,
+            conversation=conversation,
+            other_conversation=other_conversation,
+            headers=dict(_header(h) for h in headers),
+            max_examples=max_examples,
+            seed=seed,
+            rate_limit=_rate(rate_limit),
+            timeout=timeout,
+            checks=_names(checks),
+            exclude_checks=_names(exclude_checks),
+            date_tolerance=date_tolerance,
+        )
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+    writes = f"conversation {conversation}" + (f" and {other_conversation}" if other_conversation else "")
+    click.echo(f"contracts: {len(config.selected())} checks against {base_url}, writing to {writes}")
+    click.echo(
+        f"  at most {config.total_budget()} requests" + (f", {config.rate_limit:g}/s" if config.rate_limit else "")
+    )
+    if dry_run:
+        for check in config.selected():
+            skip = " (skipped: needs --other-conversation)" if check.needs_other and not other_conversation else ""
+            click.echo(f"  {check.name:34} <= {config.budget(check):5} requests  {check.description}{skip}")
+        return 0
+    progress = _Progress()
+    report = run(config, on_start=progress.start, on_request=progress.tick, on_result=progress.done)
+    if report.unreachable is not None:
+        click.echo(f"contracts: error: {report.unreachable}", err=True)
+        return 2
+    for result in report.results:
+        if result.failure is not None:
+            click.echo("\n" + report.failure_text(result))
+    click.echo("\n" + report.summary())
+    if junit_xml is not None:
+        report.write_junit(junit_xml)
+    return report.exit_code
+
+
+class _Progress:
+    """A live line on a terminal (the check running, its requests so far); plain lines elsewhere."""
+
+    def __init__(self) -> None:
+        self.live = sys.stdout.isatty()
+        self.current = ""
+
+    def start(self, check: ContractCheck) -> None:
+        self.current = check.name
+
+    def tick(self, sent: int) -> None:
+        if self.live:
+            click.echo(f"\r  running {self.current}: request {sent}\x1b[K", nl=False)
+
+    def done(self, result: CheckResult) -> None:
+        prefix = "\r\x1b[K" if self.live else ""
+        click.echo(
+            f"{prefix}  {result.status:7} {result.check.name} ({result.requests} requests, {result.seconds:.2f}s)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI. Exit 0: contract kept; 1: broken; 2: usage error or server unreachable."""
+    try:
+        result = cli.main(args=argv, prog_name="contracts", standalone_mode=False)
+    except click.exceptions.Abort:
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"contracts: error: {exc.format_message()}", err=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

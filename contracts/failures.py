@@ -1,0 +1,26 @@
+"""What a check raises when a server breaks the contract."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from contracts.transport import Exchange
+
+
+class CheckFailure(AssertionError):
+    """A broken rule: a short ``title``, a ``detail`` saying what was seen, and the exchanges that show it."""
+
+    def __init__(self, title: str, detail: str, *exchanges: Exchange) -> None:
+        super().__init__(f"{title}: {detail}")
+        self.title = title
+        self.detail = detail
+        self.exchanges = exchanges
+
+
+class Unreachable(Exception):
+    """The server could not be reached at all; the run cannot say anything about the contract."""
+
+
+class BudgetExhausted(Exception):
+    """The run's request budget is spent; no further request is sent."""

@@ -1,0 +1,65 @@
+"""The contract checks as pytest tests in your own suite, one test per check.
+
+In a test module::
+
+    from contracts.testing import contract_tests
+
+    test_contract = contract_tests()
+
+The target is ``--contract-base-url URL`` (with ``--contract-conversation``,
+``--contract-other-conversation``, ``--contract-header``, ``--contract-max-examples``,
+``--contract-seed``), or, without it, the ``mock_server`` fixture's live fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pytest
+
+from contracts.catalog import CHECKS
+from contracts.runner import RunConfig, run
+
+
+@dataclass(frozen=True)
+class ContractTarget:
+    """Where the checks send requests, and how (filled from the command line by the plugin)."""
+
+    base_url: str
+    conversation: int = 1
+    other_conversation: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    max_examples: int = 25
+    seed: int | None = None
+
+
+def contract_tests(checks: Sequence[str] = ()) -> Callable[..., None]:
+    """Return a test function parametrized over the checks (all, or those named)."""
+    names = [check.name for check in CHECKS if not checks or check.name in checks]
+    unknown = set(checks) - {check.name for check in CHECKS}
+    if unknown:
+        raise ValueError(f"unknown check(s): {', '.join(sorted(unknown))}")
+
+    @pytest.mark.parametrize("contract_check", names)
+    def test_contract(contract_check: str, contract_target: ContractTarget) -> None:
+        """One contract check against the target."""
+        config = RunConfig(
+            base_url=contract_target.base_url,
+            conversation=contract_target.conversation,
+            other_conversation=contract_target.other_conversation,
+            headers=contract_target.headers,
+            max_examples=contract_target.max_examples,
+            seed=contract_target.seed,
+            checks=(contract_check,),
+        )
+        report = run(config)
+        if report.unreachable is not None:
+            pytest.fail(f"the server cannot be reached: {report.unreachable}", pytrace=False)
+        (result,) = report.results
+        if result.status == "skipped":
+            pytest.skip(result.reason)
+        if result.failure is not None:
+            pytest.fail(report.failure_text(result), pytrace=False)
+
+    return test_contract

@@ -1,0 +1,166 @@
+"""The only code that does I/O: sending requests to the server under test, politely."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import shlex
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+
+#: Longest wait for a 429's Retry-After, and how often a request is retried after one.
+MAX_RETRY_AFTER = 60.0
+MAX_429_RETRIES = 3
+#: Bodies in reports are cut to this many characters.
+SHOWN = 2000
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and the answer to it, as sent and received."""
+
+    method: str
+    url: str
+    request_headers: Mapping[str, str]
+    request_body: bytes
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    sent_at: float
+    received_at: float
+
+    @property
+    def content_type(self) -> str:
+        """The answer's media type, lower case, without parameters."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The answer's body parsed as JSON (raises ``ValueError`` if it is not)."""
+        return json.loads(self.body)
+
+    def curl(self) -> str:
+        """A shell command that sends the same request again."""
+        parts = ["curl", "-i", "-X", self.method, self.url]
+        for name, value in self.request_headers.items():
+            parts += ["-H", f"{name}: {value}"]
+        if self.request_body:
+            try:
+                parts += ["--data-binary", self.request_body.decode("utf-8")]
+            except UnicodeDecodeError:
+                # Bytes a shell cannot hold literally go through printf's escapes.
+                escaped = "".join(f"\\x{b:02x}" for b in self.request_body)
+                return " ".join(shlex.quote(p) for p in parts) + f" --data-binary \"$(printf '{escaped}')\""
+        return " ".join(shlex.quote(p) for p in parts)
+
+    def describe(self) -> str:
+        """The request and the answer, for a failure report."""
+        request = self.request_body.decode("utf-8", "replace")
+        answer = self.body.decode("utf-8", "replace")
+        headers = "".join(f"\n    {k}: {v}" for k, v in self.request_headers.items())
+        return (
+            f"  request: {self.method} {self.url}{headers}\n    {_cut(request)}\n"
+            f"  answer:  {self.status} {self.headers.get('content-type', '(no content-type)')}\n    {_cut(answer)}\n"
+            f"  reproduce: {_cut(self.curl())}"
+        )
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text)} characters)"
+
+
+@dataclass
+class Transport:
+    """Sends requests to ``base_url`` with fixed headers, a rate limit, a budget, and 429 back-off.
+
+    ``client`` may carry an in-process transport (``httpx.WSGITransport``) for tests.
+    """
+
+    base_url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 10.0
+    rate_limit: float | None = None
+    budget: int | None = None
+    client: httpx.Client | None = None
+    on_request: Callable[[int], None] | None = None
+    sent: int = 0
+    _next_slot: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        if self.client is None:
+            self.client = httpx.Client(timeout=self.timeout, follow_redirects=False)
+
+    def close(self) -> None:
+        """Release the connections."""
+        if self.client is not None:
+            self.client.close()
+
+    def post_json(self, path: str, body: Any, headers: Mapping[str, str] | None = None) -> Exchange:
+        """POST ``body`` as JSON (``ensure_ascii`` keeps any string, even a lone surrogate, sendable)."""
+        return self.send(
+            "POST", path, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+        )
+
+    def send(self, method: str, path: str, content: bytes = b"", headers: Mapping[str, str] | None = None) -> Exchange:
+        """Send one request and return the exchange; raise ``Unreachable`` or ``BudgetExhausted``."""
+        assert self.client is not None
+        all_headers = {**self.headers, **(headers or {})}
+        url = f"{self.base_url}{path}"
+        for attempt in range(MAX_429_RETRIES + 1):
+            if self.budget is not None and self.sent >= self.budget:
+                raise BudgetExhausted(f"the request budget of {self.budget} is spent")
+            self._wait_for_slot()
+            self.sent += 1
+            if self.on_request is not None:
+                self.on_request(self.sent)
+            sent_at = time.time()
+            try:
+                response = self.client.request(method, url, content=content, headers=all_headers)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise Unreachable(f"cannot reach {self.base_url}: {exc}") from exc
+            except httpx.TransportError as exc:
+                # The server was reached but gave no complete answer: that breaks any contract.
+                raise CheckFailure(
+                    "no answer", f"{method} {url} got no complete answer ({type(exc).__name__}: {exc})"
+                ) from exc
+            exchange = Exchange(
+                method=method,
+                url=url,
+                request_headers=all_headers,
+                request_body=content,
+                status=response.status_code,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                body=response.content,
+                sent_at=sent_at,
+                received_at=time.time(),
+            )
+            if response.status_code != 429 or attempt == MAX_429_RETRIES:
+                return exchange
+            time.sleep(_retry_after(response.headers.get("retry-after")))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_for_slot(self) -> None:
+        if not self.rate_limit:
+            return
+        now = time.monotonic()
+        if now < self._next_slot:
+            time.sleep(self._next_slot - now)
+            now = self._next_slot
+        self._next_slot = now + 1.0 / self.rate_limit
+
+
+def _retry_after(value: str | None) -> float:
+    if not value:
+        return 1.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        seconds = parsed.timestamp() - time.time() if parsed else 1.0
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
