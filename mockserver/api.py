@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
 
 import schemas
 from mockserver.errors import BadParameter, InjectedFailure, NotFound
@@ -54,6 +56,9 @@ def register_public_api(app: Flask) -> None:
         if failure is None:
             return None
         if failure.drop:
+            # Read the body first: unread bytes would turn the close into a reset on some stacks.
+            with contextlib.suppress(HTTPException):
+                request.get_data(cache=True)
             request.environ[DROP_KEY] = True
             return Response(status=500)  # never sent: the WSGI layer drops the connection
         raise InjectedFailure(failure.status, failure.detail)

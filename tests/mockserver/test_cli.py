@@ -50,6 +50,11 @@ def test_serve_answers_then_stops_cleanly_on_interrupt(tmp_path):
         created = httpx.post(f"{url}/conversations/3/messages", json={"message": "hi"})
         assert created.status_code == 201 and created.json()["author"]["name"] == "Dee"
         assert httpx.post(f"{url}/conversations/4/messages", json={"message": "hi"}).status_code == 404
+        # A dropped connection on waitress too: no answer at all, and the fake keeps serving.
+        httpx.put(f"{url}/__mock__/faults", json={"failures": [{"drop": True, "count": 1}]})
+        with pytest.raises(httpx.TransportError, match=r"disconnected|reset|closed"):
+            httpx.post(f"{url}/conversations/3/messages", json={"message": "dropped"})
+        assert httpx.post(f"{url}/conversations/3/messages", json={"message": "hi"}).status_code == 201
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
         assert process.returncode == 0

@@ -1,0 +1,79 @@
+import time
+
+import httpx
+import pytest
+
+from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from contracts.transport import Transport
+
+
+def transport_for(handler, **kwargs):
+    return Transport("http://server.test/", client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs)
+
+
+def test_headers_are_sent_and_exchanges_recorded():
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(201, json={"ok": True})
+
+    transport = transport_for(handler, headers={"Authorization": "Bearer t"})
+    exchange = transport.post_json("/conversations/1/messages", {"message": "x"})
+    assert seen[0].headers["authorization"] == "Bearer t"
+    assert seen[0].headers["content-type"] == "application/json"
+    assert exchange.status == 201 and exchange.json() == {"ok": True}
+    assert exchange.url == "http://server.test/conversations/1/messages"
+    assert "-H 'Authorization: Bearer t'" in exchange.curl()
+
+
+def test_429_is_waited_out_as_retry_after_says(monkeypatch):
+    answers = iter([httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(201)])
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    transport = transport_for(lambda request: next(answers))
+    assert transport.send("GET", "/").status == 201
+    assert slept == [2.0]
+    assert transport.sent == 2
+
+
+def test_rate_limit_spaces_requests(monkeypatch):
+    clock = [100.0]
+    slept = []
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "sleep", lambda s: (slept.append(s), clock.__setitem__(0, clock[0] + s)))
+    transport = transport_for(lambda request: httpx.Response(200), rate_limit=4)
+    for _ in range(3):
+        transport.send("GET", "/")
+    assert slept == pytest.approx([0.25, 0.25])
+
+
+def test_budget_is_a_hard_cap():
+    transport = transport_for(lambda request: httpx.Response(200), budget=2)
+    transport.send("GET", "/")
+    transport.send("GET", "/")
+    with pytest.raises(BudgetExhausted):
+        transport.send("GET", "/")
+    assert transport.sent == 2
+
+
+def test_refused_connection_is_unreachable():
+    def handler(request):
+        raise httpx.ConnectError("refused")
+
+    with pytest.raises(Unreachable):
+        transport_for(handler).send("GET", "/")
+
+
+def test_a_dropped_answer_is_a_contract_failure():
+    def handler(request):
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+
+    with pytest.raises(CheckFailure, match="no answer"):
+        transport_for(handler).send("POST", "/conversations/1/messages")
+
+
+def test_curl_reproduces_binary_bodies():
+    transport = transport_for(lambda request: httpx.Response(400))
+    exchange = transport.send("POST", "/c", b"\xff\x00", {"Content-Type": "application/json"})
+    assert "printf '\\xff\\x00'" in exchange.curl()

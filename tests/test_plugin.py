@@ -1,0 +1,157 @@
+"""The pytest plugin, as a user's suite meets it (pytester)."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_loading_the_plugin_imports_no_flask():
+    code = (
+        "import sys, _mockserver_pytestplugin;"
+        "print(sorted(m for m in ('flask', 'werkzeug', 'mockserver') if m in sys.modules))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    )
+
+
+def test_mock_server_is_live_and_reset_between_tests(pytester):
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_first(mock_server):
+            answer = httpx.post(f"{mock_server.url}/conversations/7/messages", json={"message": "hello"})
+            assert answer.status_code == 201
+            assert answer.json()["id"] == 1
+            assert [m["message"] for m in mock_server.messages(7)] == ["hello"]
+            assert mock_server.journal[-1]["status"] == 201
+
+        def test_second_starts_clean(mock_server):
+            assert mock_server.messages(7) == []
+            assert mock_server.journal == []
+            answer = httpx.post(f"{mock_server.url}/conversations/7/messages", json={"message": "again"})
+            assert answer.json()["id"] == 1
+        """
+    )
+    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_seed_faults_and_clock_from_python(pytester):
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_controls(mock_server):
+            mock_server.seed(users=[{"id": 9, "name": "Nine"}], messages=[{"conversation": 3, "message": "seeded"}])
+            mock_server.freeze_time(1_000_000)
+            reply = httpx.post(f"{mock_server.url}/conversations/3/messages",
+                               json={"message": "re", "parent_id": 1}, headers={"X-Mock-User": "9"}).json()
+            assert reply["parent"]["message"] == "seeded"
+            assert reply["author"]["name"] == "Nine"
+            assert reply["date"] == 1_000_000
+            mock_server.advance_time(30)
+            mock_server.fail(503, count=1)
+            assert httpx.post(f"{mock_server.url}/conversations/3/messages", json={"message": "x"}).status_code == 503
+            created = httpx.post(f"{mock_server.url}/conversations/3/messages", json={"message": "x"}).json()
+            assert created["date"] == 1_000_030
+            mock_server.slow_down(50)
+            answer = httpx.post(f"{mock_server.url}/conversations/3/messages", json={"message": "x"})
+            assert answer.elapsed.total_seconds() >= 0.05
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_app_and_client_fixtures_and_config_override(pytester):
+    pytester.makeconftest(
+        """
+        import pytest
+        from mockserver import MockConfig, Seed
+
+        @pytest.fixture(scope="session")
+        def mock_config():
+            return MockConfig(strict_conversations=True, seed=Seed(conversations=(4,)))
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_client(mock_client):
+            assert mock_client.post("/conversations/4/messages", json={"message": "x"}).status_code == 201
+            assert mock_client.post("/conversations/5/messages", json={"message": "x"}).status_code == 404
+
+        def test_app(mock_app):
+            assert "mockserver" in mock_app.extensions
+
+        def test_server_uses_it_too(mock_server):
+            import httpx
+            assert httpx.post(f"{mock_server.url}/conversations/5/messages", json={"message": "x"}).status_code == 404
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=3)
+
+
+def test_a_crash_in_the_server_fails_the_test_that_caused_it(pytester):
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_crashes(mock_server, monkeypatch):
+            def boom(*args, **kwargs):
+                raise ZeroDivisionError("inside the fake")
+            monkeypatch.setattr(mock_server.store, "create_message", boom)
+            httpx.post(f"{mock_server.url}/conversations/1/messages", json={"message": "x"})
+
+        def test_next_is_clean(mock_server):
+            assert httpx.post(f"{mock_server.url}/conversations/1/messages", json={"message": "x"}).status_code == 201
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*ServerError: the fake raised 1 unexpected exception(s)*ZeroDivisionError*"])
+
+
+def test_a_failing_request_shows_the_problem_detail(pytester):
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_bad(mock_server):
+            answer = httpx.post(f"{mock_server.url}/conversations/1/messages", json={"text": "x"})
+            assert answer.status_code == 201, answer.json()["detail"]
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*/message: is required*"])
+
+
+def test_contract_checks_in_a_users_suite(pytester):
+    pytester.makepyfile(
+        """
+        from contracts.testing import contract_tests
+
+        test_contract = contract_tests(["message-echo", "cross-conversation-parent"])
+        """
+    )
+    pytester.runpytest("--contract-max-examples", "5").assert_outcomes(passed=2)
+    dead = pytester.runpytest("--contract-base-url", "http://127.0.0.1:9", "--contract-max-examples", "2")
+    dead.assert_outcomes(failed=2)  # unreachable: even the check that would skip fails
+    dead.stdout.fnmatch_lines(["*cannot be reached*"])
+
+
+def test_each_xdist_worker_has_its_own_fake(pytester):
+    pytester.makepyfile(
+        """
+        import httpx, pytest
+
+        @pytest.mark.parametrize("n", range(6))
+        def test_isolated(mock_server, n):
+            answer = httpx.post(f"{mock_server.url}/conversations/1/messages", json={"message": str(n)})
+            assert answer.json()["id"] == 1
+        """
+    )
+    pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=6)
