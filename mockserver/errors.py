@@ -85,6 +85,12 @@ class Unprocessable(MockError):
     status, slug, title = 422, "unprocessable", "Unprocessable request"
 
 
+class Conflict(MockError):
+    """The request is valid but clashes with the fake's state (a seed id already used)."""
+
+    status, slug, title = 409, "conflict", "Conflict with stored state"
+
+
 class InjectedFailure(MockError):
     """A failure asked for through the fault controls."""
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
-from mockserver.errors import NotFound, Unprocessable
+from mockserver.errors import Conflict, NotFound, Unprocessable
 from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.seed import DEFAULT_USER, Seed, SeedResult
@@ -181,10 +181,10 @@ class Store:
                     )
             if message_id is not None:
                 if message_id < self._next_id:
-                    raise Unprocessable(f"message id {message_id} must exceed every stored id ({self._next_id - 1})")
+                    raise Conflict(f"message id {message_id} must exceed every stored id ({self._next_id - 1})")
                 self._next_id = message_id
             if self._next_id > MAX_ID:
-                raise Unprocessable("the fake has run out of message ids")
+                raise Conflict("the fake has run out of message ids")
             stored = StoredMessage(
                 self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date
             )

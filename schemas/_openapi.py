@@ -26,6 +26,7 @@ def _problems(*codes: int) -> dict[str, Any]:
         405: "Method not allowed; see the Allow header.",
         413: "Body larger than the configured limit.",
         415: "Body is not application/json.",
+        409: "Conflicts with stored state (a seeded id already used).",
         422: "Body breaks the schema, or the parent is in another conversation.",
     }
     return {str(code): _json("problem", reasons[code], PROBLEM) for code in codes}
@@ -71,7 +72,7 @@ def _admin_paths() -> dict[str, Any]:
                 "operationId": "seed",
                 "summary": "Add users, conversations and messages.",
                 "requestBody": _body("seed"),
-                "responses": {"200": _json("seed-result", "What was added."), **_problems(400, 404, 415, 422)},
+                "responses": {"200": _json("seed-result", "What was added."), **_problems(400, 404, 409, 415, 422)},
             }
         },
         f"{ADMIN_PREFIX}/conversations/{{conversation}}/messages": {

@@ -37,7 +37,7 @@ def test_mock_server_is_live_and_reset_between_tests(pytester):
             assert answer.json()["id"] == 1
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("-p", "no:randomly").assert_outcomes(passed=2)
 
 
 def test_seed_faults_and_clock_from_python(pytester):
@@ -63,7 +63,7 @@ def test_seed_faults_and_clock_from_python(pytester):
             assert answer.elapsed.total_seconds() >= 0.05
         """
     )
-    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
 
 
 def test_app_and_client_fixtures_and_config_override(pytester):
@@ -91,7 +91,7 @@ def test_app_and_client_fixtures_and_config_override(pytester):
             assert httpx.post(f"{mock_server.url}/conversations/5/messages", json={"message": "x"}).status_code == 404
         """
     )
-    pytester.runpytest().assert_outcomes(passed=3)
+    pytester.runpytest_subprocess().assert_outcomes(passed=3)
 
 
 def test_a_crash_in_the_server_fails_the_test_that_caused_it(pytester):
@@ -109,7 +109,7 @@ def test_a_crash_in_the_server_fails_the_test_that_caused_it(pytester):
             assert httpx.post(f"{mock_server.url}/conversations/1/messages", json={"message": "x"}).status_code == 201
         """
     )
-    result = pytester.runpytest()
+    result = pytester.runpytest_subprocess()
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*ServerError: the fake raised 1 unexpected exception(s)*ZeroDivisionError*"])
 
@@ -124,7 +124,7 @@ def test_a_failing_request_shows_the_problem_detail(pytester):
             assert answer.status_code == 201, answer.json()["detail"]
         """
     )
-    result = pytester.runpytest()
+    result = pytester.runpytest_subprocess()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*/message: is required*"])
 
@@ -137,8 +137,8 @@ def test_contract_checks_in_a_users_suite(pytester):
         test_contract = contract_tests(["message-echo", "cross-conversation-parent"])
         """
     )
-    pytester.runpytest("--contract-max-examples", "5").assert_outcomes(passed=2)
-    dead = pytester.runpytest("--contract-base-url", "http://127.0.0.1:9", "--contract-max-examples", "2")
+    pytester.runpytest_subprocess("--contract-max-examples", "5").assert_outcomes(passed=2)
+    dead = pytester.runpytest_subprocess("--contract-base-url", "http://127.0.0.1:9", "--contract-max-examples", "2")
     dead.assert_outcomes(failed=2)  # unreachable: even the check that would skip fails
     dead.stdout.fnmatch_lines(["*cannot be reached*"])
 

@@ -47,7 +47,7 @@ def test_explicit_seed_ids_must_increase(client, post):
     post({"message": "x"})
     assert (
         client.post("/__mock__/seed", json={"messages": [{"id": 1, "conversation": 1, "message": "y"}]}).status_code
-        == 422
+        == 409
     )
     assert (
         client.post("/__mock__/seed", json={"messages": [{"id": 50, "conversation": 1, "message": "y"}]}).status_code
