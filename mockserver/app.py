@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_cors import CORS
 
 from mockserver.admin import admin_blueprint
-from mockserver.api import ADMIN_PREFIX, register_public_api
+from mockserver.api import register_public_api
 from mockserver.config import MockConfig
+from mockserver.cors import CorsPolicy
 from mockserver.errors import register_error_handlers
+from mockserver.pipeline import ADMIN_PREFIX, Pipeline
 from mockserver.store import EXTENSION, Store
-from mockserver.wsgi import DropConnections
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
@@ -21,8 +21,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     store = Store(config)
     app.extensions[EXTENSION] = store
     register_error_handlers(app, store.record_error)
-    CORS(app, origins=list(config.cors_origins) or "*", expose_headers=["Allow", "Retry-After"])
     register_public_api(app)
     app.register_blueprint(admin_blueprint(), url_prefix=ADMIN_PREFIX)
-    app.wsgi_app = DropConnections(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = Pipeline(app, store, CorsPolicy(config.cors_origins))  # type: ignore[method-assign]
     return app

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -99,6 +100,7 @@ class InjectedFailure(MockError):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
+        self.title = HTTP_STATUS_CODES.get(status, self.title)
 
 
 def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None) -> Response:

@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-import schemas
 from mockserver.errors import FieldError, SchemaViolation
 from mockserver.validation import validate
 
@@ -55,7 +54,7 @@ class Faults:
 
     def set_json(self, doc: Any) -> None:
         """Replace every rule from a ``faults.json`` document; raise ``SchemaViolation`` if it breaks it."""
-        validate(schemas.validator("faults"), doc)
+        validate("faults", doc)
         failures = [Failure(**item) for item in doc.get("failures", ())]
         for index, rule in enumerate(failures):
             if rule.count is None and rule.rate is None:
@@ -75,9 +74,14 @@ class Faults:
             failures = [_drop_none(vars(rule)) for rule in self._failures]
         return {"latency": latency, "failures": failures}
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule is in force (read without the lock: the common case is none)."""
+        return bool(self._latency or self._failures)
+
     def delay(self, route: str) -> float:
         """Seconds to wait before answering a request on ``route``."""
-        if not self._latency:  # the common case, without the lock
+        if not self._latency:
             return 0.0
         with self._lock:
             total = 0.0

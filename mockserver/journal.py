@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Bodies are cut to this many bytes, so the journal's memory stays bounded.
 BODY_LIMIT = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One request and its answer."""
+class JournalEntry(NamedTuple):
+    """One request and its answer (a tuple: recorded on every request, so it must be cheap to build)."""
 
     time: float
     method: str

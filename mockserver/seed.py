@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
-import schemas
 from mockserver.validation import validate
 
 #: The acting user when no user is seeded: the author of the doc's example.
@@ -51,7 +50,7 @@ class Seed:
     @classmethod
     def from_json(cls, doc: Any) -> Seed:
         """Build a seed from a JSON document; raise ``SchemaViolation`` if it breaks ``seed.json``."""
-        validate(schemas.validator("seed"), doc)
+        validate("seed", doc)
         return cls(
             users=tuple(doc.get("users", ())),
             conversations=tuple(doc.get("conversations", ())),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections.abc import Mapping
@@ -43,6 +44,7 @@ class Store:
         self._messages: dict[int, StoredMessage] = {}
         self._by_conversation: dict[int, list[StoredMessage]] = {}
         self._users: dict[int, Mapping[str, Any]] = {}
+        self._user_json: dict[int, str] = {}
         self._conversations: set[int] = set()
         self._default_user = 0
         self._next_id = 1
@@ -57,6 +59,7 @@ class Store:
             self._messages = {}
             self._by_conversation = {}
             self._users = {}
+            self._user_json = {}
             self._conversations = set()
             self._default_user = 0
             self._next_id = 1
@@ -72,7 +75,13 @@ class Store:
         """Add ``seed``'s users, conversations and messages; all or nothing."""
         with self._lock:
             # Undo only what this seed did, so that seeding a large store stays cheap.
-            saved = (dict(self._users), set(self._conversations), self._default_user, self._next_id)
+            saved = (
+                dict(self._users),
+                dict(self._user_json),
+                set(self._conversations),
+                self._default_user,
+                self._next_id,
+            )
             created: list[StoredMessage] = []
             try:
                 for user in seed.users:
@@ -94,12 +103,14 @@ class Store:
                 for message in reversed(created):
                     del self._messages[message.id]
                     self._by_conversation[message.conversation_id].pop()
-                self._users, self._conversations, self._default_user, self._next_id = saved
+                self._users, self._user_json, self._conversations, self._default_user, self._next_id = saved
                 raise
             return SeedResult(len(seed.users), len(set(seed.conversations)), tuple(m.id for m in created))
 
     def _add_user(self, user: Mapping[str, Any]) -> None:
         self._users[user["id"]] = user
+        # Users never change once seeded, so their JSON is made once, not on every answer.
+        self._user_json[user["id"]] = json.dumps(user)
         if not self._default_user:
             self._default_user = user["id"]
 
@@ -133,6 +144,13 @@ class Store:
     def user(self, user_id: int) -> Mapping[str, Any]:
         """Return the user ``user_id``, or raise ``NotFound``."""
         found = self._users.get(user_id)
+        if found is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return found
+
+    def user_json(self, user_id: int) -> str:
+        """The user ``user_id`` as JSON text (made once per user), or raise ``NotFound``."""
+        found = self._user_json.get(user_id)
         if found is None:
             raise NotFound(f"user {user_id} does not exist")
         return found

@@ -10,10 +10,11 @@ Public API:
 - :func:`load`: a self-contained copy of one schema (cross-file ``$ref`` s inlined
   under ``definitions``), ready for hypothesis-jsonschema.
 - :func:`validator`: a Draft 7 validator for one schema, built once and cached.
+- :func:`is_valid`: a fast yes/no check against one schema, for hot paths.
 - :func:`openapi_document`: the OpenAPI 3.1 document assembled from the same files.
 """
 
 from schemas._openapi import openapi_document
-from schemas._registry import UnknownSchemaError, load, names, validator
+from schemas._registry import UnknownSchemaError, is_valid, load, names, validator
 
-__all__ = ["UnknownSchemaError", "load", "names", "openapi_document", "validator"]
+__all__ = ["UnknownSchemaError", "is_valid", "load", "names", "openapi_document", "validator"]

@@ -122,7 +122,7 @@ def _parents_across_conversations() -> Flask:
         except Unprocessable:
             return original(conversation, text, None, *args, **kwargs)
 
-    store.create_message = lenient  # type: ignore[method-assign]
+    store.create_message = lenient  # type: ignore[method-assign, assignment]
     return app
 
 

@@ -17,7 +17,7 @@ def test_preflight_is_answered(client):
             "Access-Control-Request-Headers": "content-type, x-mock-user",
         },
     )
-    assert answer.status_code == 200
+    assert answer.status_code == 204
     assert "POST" in answer.headers["Access-Control-Allow-Methods"]
     assert "x-mock-user" in answer.headers["Access-Control-Allow-Headers"].lower()
 

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 import schemas
@@ -106,3 +108,14 @@ def test_two_apps_share_nothing():
     first, second = create_app().test_client(), create_app().test_client()
     first.post("/conversations/1/messages", json={"message": "x"})
     assert second.post("/conversations/1/messages", json={"message": "y"}).get_json()["id"] == 1
+
+
+def test_answer_text_is_the_message_document(app, post):
+    from mockserver.render import message_json, message_text
+
+    store = store_of(app)
+    root = post({"message": "root \ud800 é"}).get_json()
+    post({"message": "re", "parent_id": root["id"]})
+    for message_id in (1, 2):
+        stored = store.message(message_id)
+        assert json.loads(message_text(store, stored)) == message_json(store, stored)

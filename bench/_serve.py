@@ -1,0 +1,125 @@
+"""Starting servers and wrk for the benchmarks (loopback only, bounded in time)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = '{"message": "hello from the benchmark", "parent_id": null}'
+
+
+def pinned(cpu: int, argv: list[str]) -> list[str]:
+    """Pin a command to one CPU when taskset exists, so server and load generator do not share one."""
+    return ["taskset", "-c", str(cpu), *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
+
+
+@contextmanager
+def process(argv: list[str], url_line: re.Pattern[str] | None = None, port: int | None = None) -> Iterator[str]:
+    """Run a server; yield its base URL (read from its output, or from the port given)."""
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE if url_line is not None else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        if url_line is not None:
+            assert proc.stdout is not None
+            match = None
+            while match is None:
+                line = proc.stdout.readline()
+                if not line:
+                    raise RuntimeError(f"{argv[0]} exited before printing its URL")
+                match = url_line.search(line)
+            url = match.group(1)
+            # Keep draining: a server whose log pipe fills up blocks, and the figures lie.
+            threading.Thread(target=_drain, args=(proc,), daemon=True).start()
+        else:
+            url = f"http://127.0.0.1:{port}"
+            _wait_for_port(port or 0)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _drain(proc: subprocess.Popen[str]) -> None:
+    assert proc.stdout is not None
+    for _ in proc.stdout:
+        pass
+
+
+def _wait_for_port(port: int) -> None:
+    import socket
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def free_port() -> int:
+    """A port free now (the floor app is a third-party process that cannot report its own)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    """What wrk measured."""
+
+    requests_per_second: float
+    latency_avg_ms: float
+    latency_p99_ms: float
+    errors: int
+
+
+def wrk(url: str, seconds: int, connections: int) -> WrkResult:
+    """POST ``BODY`` to ``url`` with wrk for ``seconds``."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is not installed (Debian: apt-get install wrk; `make bench` does it)")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f"wrk.method = 'POST'\nwrk.body = '{BODY}'\nwrk.headers['Content-Type'] = 'application/json'\n")
+    argv = pinned(1, ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url])
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    Path(script.name).unlink()
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return WrkResult(
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        latency_avg_ms=_ms(re.search(r"Latency\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        latency_p99_ms=_ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        errors=errors + (int(non2xx.group(1)) if non2xx else 0),
+    )
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+PYTHON = sys.executable

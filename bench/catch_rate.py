@@ -1,0 +1,112 @@
+"""Catch rate and time of our contract suite beside Schemathesis, on the correct fake and every broken one.
+
+``python -m bench.catch_rate``. Each fake is served on loopback (werkzeug, a thread of this
+process); both tools run as their own command-line programs with default settings:
+
+- ours: ``contracts --base-url URL --other-conversation 2``;
+- Schemathesis: ``st run URL/openapi.json --checks all`` on the fake's own OpenAPI
+  document, limited to the operation under contract (``createMessage``): the admin
+  operations are the fake's, and would only add time.
+
+A fake is caught when the tool exits non-zero; a false alarm is a non-zero exit on the
+correct fake.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench._serve import PYTHON, ROOT
+
+sys.path.insert(0, str(ROOT))
+
+from mockserver import LiveServer, create_app
+from tests.contracts.broken_fakes import BROKEN_FAKES
+
+TIMEOUT = 600
+
+
+@dataclass
+class Outcome:
+    """One tool on one fake."""
+
+    failed: bool
+    seconds: float
+
+
+def _ours(url: str) -> list[str]:
+    return [str(Path(PYTHON).with_name("contracts")), "--base-url", url, "--other-conversation", "2"]
+
+
+def _schemathesis(url: str) -> list[str]:
+    st = str(Path(PYTHON).with_name("st"))
+    return [
+        st,
+        "run",
+        f"{url}/openapi.json",
+        "--checks",
+        "all",
+        "--include-operation-id",
+        "createMessage",
+        "--no-color",
+    ]
+
+
+def _run(argv: list[str]) -> Outcome:
+    started = time.perf_counter()
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=ROOT / "bench")
+    return Outcome(result.returncode != 0, time.perf_counter() - started)
+
+
+def measure(names: Iterable[str] | None = None) -> dict[str, dict[str, Outcome]]:
+    """For the correct fake and each broken one: how each tool did."""
+    fakes: dict[str, Callable[[], Any]] = {"(correct fake)": create_app}
+    fakes.update({name: BROKEN_FAKES[name] for name in (names or sorted(BROKEN_FAKES))})
+    outcomes: dict[str, dict[str, Outcome]] = {}
+    for name, factory in fakes.items():
+        outcomes[name] = {}
+        for tool, argv in (("ours", _ours), ("schemathesis", _schemathesis)):
+            with LiveServer(factory()) as live:  # a fresh fake per tool: same starting state
+                outcomes[name][tool] = _run(argv(live.url))
+        print(
+            f"  {name:40} ours {'caught' if outcomes[name]['ours'].failed else 'missed':7}"
+            f" {outcomes[name]['ours'].seconds:5.1f}s   schemathesis"
+            f" {'caught' if outcomes[name]['schemathesis'].failed else 'missed':7}"
+            f" {outcomes[name]['schemathesis'].seconds:5.1f}s",
+            flush=True,
+        )
+    return outcomes
+
+
+def report(outcomes: dict[str, dict[str, Outcome]]) -> str:
+    """Catch rate, false alarms and total time per tool."""
+    broken = [name for name in outcomes if name != "(correct fake)"]
+    lines = []
+    for tool in ("ours", "schemathesis"):
+        caught = sum(outcomes[name][tool].failed for name in broken)
+        alarm = outcomes["(correct fake)"][tool].failed
+        seconds = sum(o[tool].seconds for o in outcomes.values())
+        lines.append(
+            f"{tool:13} caught {caught}/{len(broken)} broken fakes ({caught / len(broken):.0%}),"
+            f" false alarm on the correct fake: {'YES' if alarm else 'no'}, total time {seconds:.0f} s"
+        )
+    only_ours = [n for n in broken if outcomes[n]["ours"].failed and not outcomes[n]["schemathesis"].failed]
+    only_theirs = [n for n in broken if outcomes[n]["schemathesis"].failed and not outcomes[n]["ours"].failed]
+    lines.append(f"caught only by ours: {', '.join(only_ours) or 'none'}")
+    lines.append(f"caught only by Schemathesis: {', '.join(only_theirs) or 'none'}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Print the figures."""
+    print(report(measure(sys.argv[1:] or None)))
+
+
+if __name__ == "__main__":
+    main()

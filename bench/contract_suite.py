@@ -1,0 +1,51 @@
+"""The contract suite's own run time against the fake, default settings (``python -m bench.contract_suite``)."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+
+from bench._serve import PYTHON, process
+from contracts import RunConfig, run
+
+RUNS = 3
+URL_LINE = re.compile(r"serving the fake at (http://\S+)")
+
+
+def measure(runs: int = RUNS) -> dict[str, float]:
+    """Run the whole suite ``runs`` times against ``mockserver serve``; median seconds and requests."""
+    seconds, requests, passed = [], [], []
+    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"], url_line=URL_LINE) as url:
+        for seed in range(runs):
+            started = time.perf_counter()
+            report = run(RunConfig(base_url=url, other_conversation=2, seed=seed))
+            seconds.append(time.perf_counter() - started)
+            requests.append(sum(r.requests for r in report.results))
+            passed.append(report.exit_code == 0)
+    median_seconds = statistics.median(seconds)
+    median_requests = statistics.median(requests)
+    return {
+        "seconds": median_seconds,
+        "requests": median_requests,
+        "rps": median_requests / median_seconds,
+        "all_passed": float(all(passed)),
+    }
+
+
+def report(r: dict[str, float]) -> str:
+    """The figures as a line of text."""
+    verdict = "every check passed" if r["all_passed"] else "SOME CHECK FAILED"
+    return (
+        f"contract suite vs the fake (15 checks, max-examples 25, median of {RUNS}): {r['seconds']:.1f} s,"
+        f" {r['requests']:.0f} requests, {r['rps']:.0f} requests/s; {verdict}"
+    )
+
+
+def main() -> None:
+    """Print the figures."""
+    print(report(measure()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""What happens around every request, as WSGI middleware: CORS, injected faults, dropped connections, the journal.
+
+It works on the WSGI environ directly, outside Flask, because it runs on every request
+and Flask hooks with their ``request`` lookups measured several times slower
+(bench/throughput.py holds the fake to 0.85 of a bare Flask app).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from mockserver.cors import CorsPolicy
+from mockserver.errors import PROBLEM_JSON, InjectedFailure
+from mockserver.journal import BODY_LIMIT, JournalEntry
+from mockserver.store import Store
+from mockserver.validation import RAW_BODY
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+ADMIN_PREFIX = "/__mock__"
+
+
+class ConnectionDropped(ConnectionAbortedError):
+    """Raised to the WSGI server so that it closes the connection and sends nothing."""
+
+
+class Pipeline:
+    """Wraps the Flask app of a fake; ``app.wsgi_app`` is replaced by an instance."""
+
+    def __init__(self, app: Flask, store: Store, cors: CorsPolicy) -> None:
+        self.flask = app
+        self.inner = app.wsgi_app
+        self.store = store
+        self.cors = cors
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Serve one request: answer a preflight or an injected fault, or pass it to Flask; journal it."""
+        started = time.perf_counter()
+        path: str = environ.get("PATH_INFO", "")
+        public = not path.startswith(ADMIN_PREFIX)
+        origin = environ.get("HTTP_ORIGIN")
+        cors_headers = self.cors.headers(origin)
+        if environ["REQUEST_METHOD"] == "OPTIONS" and origin and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            status, chunks = "204 No Content", [b""]
+            start_response(status, self.cors.preflight(origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")))
+        elif public and self.store.faults.active and (failure := self._fault(environ)) is not None:
+            status = f"{failure.status} {failure.title}"
+            chunks = [json.dumps(failure.problem()).encode()]
+            start_response(status, [("Content-Type", PROBLEM_JSON), *cors_headers])
+        else:
+            answered: list[str] = []
+
+            def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                answered.append(status)
+                return start_response(status, headers + cors_headers, exc_info)
+
+            body = self.inner(environ, start)
+            try:
+                chunks = list(body)  # Flask's answers are in memory; the journal needs the bytes
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            status = answered[-1]
+        if public:
+            self.store.journal.record(
+                JournalEntry(
+                    time.time(),
+                    environ["REQUEST_METHOD"],
+                    path,
+                    environ.get("QUERY_STRING", ""),
+                    int(status[:3]),
+                    (time.perf_counter() - started) * 1000,
+                    environ.get(RAW_BODY, b"")[:BODY_LIMIT],
+                    b"".join(chunks)[:BODY_LIMIT],
+                )
+            )
+        return chunks
+
+    def _fault(self, environ: WSGIEnvironment) -> InjectedFailure | None:
+        try:
+            route = self.flask.url_map.bind_to_environ(environ).match(return_rule=True)[0].endpoint
+        except HTTPException:
+            return None  # no such route: the app answers 404 or 405 as usual
+        faults = self.store.faults
+        delay = faults.delay(route)
+        if delay:
+            time.sleep(delay)
+        failure = faults.failure(route)
+        if failure is None:
+            return None
+        if failure.drop:
+            self._drop(environ, route)
+        return InjectedFailure(failure.status, failure.detail)
+
+    def _drop(self, environ: WSGIEnvironment, route: str) -> None:
+        # Read the body first: unread bytes would turn the close into a reset on some stacks.
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if 0 < length <= self.store.config.max_body_bytes:
+            environ["wsgi.input"].read(length)
+        self.store.journal.record(
+            JournalEntry(
+                time.time(),
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""),
+                0,
+                0.0,
+                b"",
+                b"",
+            )
+        )
+        # Werkzeug's server hands over the socket, shut at once; waitress (run with
+        # log_socket_errors=False) closes a connection whose app raised a ConnectionError
+        # before writing a byte. Either way the client sees the peer disconnect.
+        sock = environ.get("werkzeug.socket")
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+        raise ConnectionDropped(f"connection dropped by the fake's fault controls ({route})")
