@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import signal
 import sys
@@ -77,6 +78,11 @@ def serve(
         journal_size=journal_size,
     )
     app = create_app(config)
+    # Everything made at start-up (Flask, the schemas, the validators) lives as long as
+    # the process: keep the cyclic GC from scanning it again on every full collection.
+    # Measured with bench/throughput.py: about +0.05 to +0.1 on the ratio to the floor.
+    gc.collect()
+    gc.freeze()
     try:
         # One process, several threads: the in-memory state is one. log_socket_errors is
         # off so that a deliberately dropped connection closes silently (see wsgi.py).
