@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,9 +60,12 @@ def _schemathesis(url: str) -> list[str]:
 
 
 def _run(argv: list[str]) -> Outcome:
-    started = time.perf_counter()
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=ROOT / "bench")
-    return Outcome(result.returncode != 0, time.perf_counter() - started)
+    # A fresh working directory each run: Schemathesis caches the crashes it found there
+    # and would replay them against the next fake.
+    with tempfile.TemporaryDirectory() as workdir:
+        started = time.perf_counter()
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False, cwd=workdir)
+        return Outcome(result.returncode != 0, time.perf_counter() - started)
 
 
 def measure(names: Iterable[str] | None = None) -> dict[str, dict[str, Outcome]]:
