@@ -1,7 +1,8 @@
 """Catch rate and time of our contract suite beside Schemathesis, on the correct fake and every broken one.
 
-``python -m bench.catch_rate``. Each fake is served on loopback (werkzeug, a thread of this
-process); both tools run as their own command-line programs with default settings:
+``python -m bench.catch_rate``. Each fake is served on loopback by waitress, the server
+``mockserver serve`` uses, in a thread of this process; both tools run as their own
+command-line programs with default settings:
 
 - ours: ``contracts --base-url URL --other-conversation 2``;
 - Schemathesis: ``st run URL/openapi.json --checks all`` on the fake's own OpenAPI
@@ -17,17 +18,21 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from waitress.server import create_server
 
 from bench._serve import PYTHON, ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from mockserver import LiveServer, create_app
+from mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 
 TIMEOUT = 600
@@ -39,6 +44,17 @@ class Outcome:
 
     failed: bool
     seconds: float
+
+
+@contextmanager
+def _served(app: Any) -> Iterator[str]:
+    server: Any = create_server(app, host="127.0.0.1", port=0, threads=8, log_socket_errors=False)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()  # its loop ends once the tool's connections are gone
 
 
 def _ours(url: str) -> list[str]:
@@ -76,8 +92,8 @@ def measure(names: Iterable[str] | None = None) -> dict[str, dict[str, Outcome]]
     for name, factory in fakes.items():
         outcomes[name] = {}
         for tool, argv in (("ours", _ours), ("schemathesis", _schemathesis)):
-            with LiveServer(factory()) as live:  # a fresh fake per tool: same starting state
-                outcomes[name][tool] = _run(argv(live.url))
+            with _served(factory()) as url:  # a fresh fake per tool: same starting state
+                outcomes[name][tool] = _run(argv(url))
         print(
             f"  {name:40} ours {'caught' if outcomes[name]['ours'].failed else 'missed':7}"
             f" {outcomes[name]['ours'].seconds:5.1f}s   schemathesis"
