@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 
 import schemas
 from mockserver.errors import BadParameter, NotFound
@@ -24,10 +24,11 @@ def register_public_api(app: Flask) -> None:
 
     @app.post("/conversations/<conversation>/messages", endpoint="create-message")
     def create_message(conversation: str) -> Response:
+        current = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not five
         conversation_id = parse_id(conversation, "conversation")
         store.require_conversation(conversation_id)
-        author_id = _acting_user(store)
-        body = read_json(request, "create-message-request")
+        author_id = _acting_user(store, current)
+        body = read_json(current, "create-message-request")
         parent_id = body.get("parent_id")
         created = store.create_message(
             conversation_id, body["message"], None if parent_id is None else int(parent_id), author_id
@@ -39,8 +40,8 @@ def register_public_api(app: Flask) -> None:
         return Response(openapi_bytes, mimetype="application/json")
 
 
-def _acting_user(store: Store) -> int | None:
-    raw = request.environ.get(USER_ENVIRON)
+def _acting_user(store: Store, current: Request) -> int | None:
+    raw = current.environ.get(USER_ENVIRON)
     if raw is None:
         return None
     try:

@@ -42,6 +42,10 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+#: Built once: json.loads with any option builds a new decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def read_json(request: Request, schema: str | None = None) -> Any:
     """Return the request's JSON body, checked by ``validator``.
 
@@ -57,7 +61,7 @@ def read_json(request: Request, schema: str | None = None) -> Any:
     request.environ[RAW_BODY] = data  # for the journal, which must not read the stream twice
     try:
         # Strict UTF-8 (RFC 8259): json.loads(bytes) would let encoded surrogates through.
-        doc = json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        doc = _DECODER.decode(data.decode("utf-8"))
     except RecursionError:
         raise MalformedJson("the body nests too deeply to parse") from None
     except ValueError as exc:  # UnicodeDecodeError included
