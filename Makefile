@@ -28,8 +28,8 @@ test: lint  ## Every test, after lint and type checks.
 contracts: install  ## Run the contract checks against BASE_URL.
 	$(BIN)/contracts --base-url $(BASE_URL) $(ARGS)
 
-bench: install  ## Every benchmark; writes bench/RESULTS.md (needs wrk: installed here if missing).
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+bench: install  ## Every benchmark; writes bench/RESULTS.md (needs wrk and valgrind: installed here if missing).
+	command -v wrk >/dev/null && command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk valgrind)
 	$(BIN)/python -m bench
 
 clean:

@@ -7,7 +7,7 @@ import os
 import platform
 from pathlib import Path
 
-from bench import catch_rate, contract_suite, store_growth, throughput
+from bench import catch_rate, contract_suite, instructions, store_growth, throughput
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -30,6 +30,10 @@ def main() -> None:
     text = throughput.report(throughput.measure())
     print(text)
     sections.append(("Throughput (`python -m bench.throughput`)", text))
+    print("== instructions per creation (callgrind)", flush=True)
+    text = instructions.report(instructions.measure())
+    print(text)
+    sections.append(("Instructions per creation (`python -m bench.instructions`)", text))
     print("== store growth", flush=True)
     text = store_growth.report(store_growth.measure(), store_growth.bytes_per_message())
     print(text)
