@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--contract-conversation", type=int, default=1, help="Conversation they write to (default 1).")
     group.addoption("--contract-other-conversation", type=int, help="A second conversation (default 2 on the fake).")
     group.addoption("--contract-header", action="append", default=[], help="'Name: value' for every request.")
-    group.addoption("--contract-max-examples", type=int, default=20, help="Examples per check (default 20).")
+    group.addoption("--contract-max-examples", type=int, default=15, help="Examples per check (default 15).")
     group.addoption("--contract-seed", type=int, help="Replay a run with this seed.")
 
 

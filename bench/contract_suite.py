@@ -37,7 +37,7 @@ def report(r: dict[str, float]) -> str:
     """The figures as a line of text."""
     verdict = "every check passed" if r["all_passed"] else "SOME CHECK FAILED"
     return (
-        f"contract suite vs the fake (15 checks, max-examples 20, median of {RUNS}): {r['seconds']:.1f} s,"
+        f"contract suite vs the fake (15 checks, max-examples 15, median of {RUNS}): {r['seconds']:.1f} s,"
         f" {r['requests']:.0f} requests, {r['rps']:.0f} requests/s; {verdict}"
     )
 

@@ -42,7 +42,7 @@ def _rate(value: str | None) -> float | None:
 )
 @click.option("--other-conversation", type=click.IntRange(1), help="A second one, for cross-conversation rules.")
 @click.option("--header", "headers", multiple=True, help="'Name: value' sent with every request (repeatable).")
-@click.option("--max-examples", default=20, show_default=True, type=click.IntRange(1), help="Examples per check.")
+@click.option("--max-examples", default=15, show_default=True, type=click.IntRange(1), help="Examples per check.")
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second, e.g. 10/s.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")

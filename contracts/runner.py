@@ -34,8 +34,9 @@ class RunConfig:
     conversation: int = 1
     other_conversation: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    #: Per check. 20 keeps the default run within Schemathesis' time (bench/catch_rate.py).
-    max_examples: int = 20
+    #: Per check. 15 keeps the default run within Schemathesis' time (bench/catch_rate.py), and
+    #: still catches every broken fake (tests/contracts/test_catches_broken_fakes.py).
+    max_examples: int = 15
     seed: int | None = None
     rate_limit: float | None = None
     timeout: float = 10.0

@@ -30,7 +30,7 @@ class ContractTarget:
     conversation: int = 1
     other_conversation: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
-    max_examples: int = 20
+    max_examples: int = 15
     seed: int | None = None
 
 
