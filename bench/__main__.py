@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import catch_rate, contract_suite, instructions, store_growth, throughput
@@ -23,29 +24,30 @@ def _machine() -> str:
     return f"{system}, Python {platform.python_version()}"
 
 
+#: Each benchmark: its title in RESULTS.md, and what runs it and returns its report.
+BENCHMARKS: tuple[tuple[str, Callable[[], str]], ...] = (
+    ("Throughput (`python -m bench.throughput`)", lambda: throughput.report(throughput.measure())),
+    ("Instructions per creation (`python -m bench.instructions`)", lambda: instructions.report(instructions.measure())),
+    (
+        "Store growth (`python -m bench.store_growth`)",
+        lambda: store_growth.report(store_growth.measure(), store_growth.bytes_per_message()),
+    ),
+    (
+        "Contract suite against the fake (`python -m bench.contract_suite`)",
+        lambda: contract_suite.report(contract_suite.measure()),
+    ),
+    ("Catch rate beside Schemathesis (`python -m bench.catch_rate`)", lambda: catch_rate.report(catch_rate.measure())),
+)
+
+
 def main() -> None:
     """Run everything, print as it goes, and write RESULTS.md."""
     sections = []
-    print("== throughput: the fake beside the bare-Flask floor", flush=True)
-    text = throughput.report(throughput.measure())
-    print(text)
-    sections.append(("Throughput (`python -m bench.throughput`)", text))
-    print("== instructions per creation (callgrind)", flush=True)
-    text = instructions.report(instructions.measure())
-    print(text)
-    sections.append(("Instructions per creation (`python -m bench.instructions`)", text))
-    print("== store growth", flush=True)
-    text = store_growth.report(store_growth.measure(), store_growth.bytes_per_message())
-    print(text)
-    sections.append(("Store growth (`python -m bench.store_growth`)", text))
-    print("== contract suite speed", flush=True)
-    text = contract_suite.report(contract_suite.measure())
-    print(text)
-    sections.append(("Contract suite against the fake (`python -m bench.contract_suite`)", text))
-    print("== catch rate: ours beside Schemathesis", flush=True)
-    text = catch_rate.report(catch_rate.measure())
-    print(text)
-    sections.append(("Catch rate beside Schemathesis (`python -m bench.catch_rate`)", text))
+    for title, benchmark in BENCHMARKS:
+        print(f"== {title}", flush=True)
+        text = benchmark()
+        print(text)
+        sections.append((title, text))
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [f"# Benchmark results\n\n{stamp}; {_machine()}.\n"]
     body.append("Written by `make bench`; figures vary with the machine's load.\n")
