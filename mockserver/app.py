@@ -9,8 +9,9 @@ from mockserver.api import register_public_api
 from mockserver.config import MockConfig
 from mockserver.cors import CorsPolicy
 from mockserver.errors import register_error_handlers
-from mockserver.pipeline import ADMIN_PREFIX, Pipeline
+from mockserver.pipeline import Pipeline
 from mockserver.store import EXTENSION, Store
+from schemas import ADMIN_PREFIX
 
 
 def create_app(config: MockConfig | None = None) -> Flask:

@@ -21,11 +21,10 @@ from mockserver.errors import PROBLEM_JSON, InjectedFailure
 from mockserver.journal import BODY_LIMIT, JournalEntry
 from mockserver.store import Store
 from mockserver.validation import RAW_BODY
+from schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-ADMIN_PREFIX = "/__mock__"
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -51,7 +50,7 @@ class Pipeline:
         if environ["REQUEST_METHOD"] == "OPTIONS" and origin and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             status, chunks = "204 No Content", [b""]
             start_response(status, self.cors.preflight(origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")))
-        elif public and self.store.faults.active and (failure := self._fault(environ)) is not None:
+        elif public and self.store.faults.active and (failure := self._fault(environ, started)) is not None:
             status = f"{failure.status} {failure.title}"
             chunks = [json.dumps(failure.problem()).encode()]
             start_response(status, [("Content-Type", PROBLEM_JSON), *cors_headers])
@@ -71,21 +70,25 @@ class Pipeline:
                     close()
             status = answered[-1]
         if public:
-            self.store.journal.record(
-                JournalEntry(
-                    time.time(),
-                    environ["REQUEST_METHOD"],
-                    path,
-                    environ.get("QUERY_STRING", ""),
-                    int(status[:3]),
-                    (time.perf_counter() - started) * 1000,
-                    environ.get(RAW_BODY, b"")[:BODY_LIMIT],
-                    b"".join(chunks)[:BODY_LIMIT],
-                )
-            )
+            self._record(environ, int(status[:3]), started, b"".join(chunks))
         return chunks
 
-    def _fault(self, environ: WSGIEnvironment) -> InjectedFailure | None:
+    def _record(self, environ: WSGIEnvironment, status: int, started: float, answer: bytes) -> None:
+        """Journal one public request; status 0 means no answer was sent."""
+        self.store.journal.record(
+            JournalEntry(
+                time.time(),
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""),
+                status,
+                (time.perf_counter() - started) * 1000,
+                environ.get(RAW_BODY, b"")[:BODY_LIMIT],
+                answer[:BODY_LIMIT],
+            )
+        )
+
+    def _fault(self, environ: WSGIEnvironment, started: float) -> InjectedFailure | None:
         try:
             route = self.flask.url_map.bind_to_environ(environ).match(return_rule=True)[0].endpoint
         except HTTPException:
@@ -98,26 +101,15 @@ class Pipeline:
         if failure is None:
             return None
         if failure.drop:
-            self._drop(environ, route)
+            self._drop(environ, route, started)
         return InjectedFailure(failure.status, failure.detail)
 
-    def _drop(self, environ: WSGIEnvironment, route: str) -> None:
+    def _drop(self, environ: WSGIEnvironment, route: str, started: float) -> None:
         # Read the body first: unread bytes would turn the close into a reset on some stacks.
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if 0 < length <= self.store.config.max_body_bytes:
-            environ["wsgi.input"].read(length)
-        self.store.journal.record(
-            JournalEntry(
-                time.time(),
-                environ["REQUEST_METHOD"],
-                environ.get("PATH_INFO", ""),
-                environ.get("QUERY_STRING", ""),
-                0,
-                0.0,
-                b"",
-                b"",
-            )
-        )
+            environ[RAW_BODY] = environ["wsgi.input"].read(length)
+        self._record(environ, 0, started, b"")
         # Werkzeug's server hands over the socket, shut at once; waitress (run with
         # log_socket_errors=False) closes a connection whose app raised a ConnectionError
         # before writing a byte. Either way the client sees the peer disconnect.

@@ -12,9 +12,10 @@ Public API:
 - :func:`validator`: a Draft 7 validator for one schema, built once and cached.
 - :func:`is_valid`: a fast yes/no check against one schema, for hot paths.
 - :func:`openapi_document`: the OpenAPI 3.1 document assembled from the same files.
+- :data:`ADMIN_PREFIX`: where the fake's admin API lives, in that document and in the fake.
 """
 
-from schemas._openapi import openapi_document
+from schemas._openapi import ADMIN_PREFIX, openapi_document
 from schemas._registry import UnknownSchemaError, is_valid, load, names, validator
 
-__all__ = ["UnknownSchemaError", "is_valid", "load", "names", "openapi_document", "validator"]
+__all__ = ["ADMIN_PREFIX", "UnknownSchemaError", "is_valid", "load", "names", "openapi_document", "validator"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from schemas._registry import Schema, names, raw, rewrite_refs
 
+#: Where the fake serves its admin API; the fake and this document both take it from here.
 ADMIN_PREFIX = "/__mock__"
 PROBLEM = "application/problem+json"
 
