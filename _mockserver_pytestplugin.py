@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
-    from contracts.testing import ContractTarget
+    from contracts.runner import RunConfig
     from mockserver.config import MockConfig
     from mockserver.server import LiveServer
     from mockserver.testing import MockServer
@@ -86,9 +86,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, Any, Any]:
 
 
 @pytest.fixture
-def contract_target(request: pytest.FixtureRequest) -> ContractTarget:
-    """The server ``contract_tests`` check: ``--contract-base-url``, or the live fake."""
-    from contracts.testing import ContractTarget
+def contract_target(request: pytest.FixtureRequest) -> RunConfig:
+    """The run ``contract_tests`` makes, one check at a time: ``--contract-base-url``, or the live fake."""
+    from contracts.runner import RunConfig, UsageError, parse_header
 
     option = request.config.getoption
     base_url = option("--contract-base-url")
@@ -96,10 +96,11 @@ def contract_target(request: pytest.FixtureRequest) -> ContractTarget:
     if base_url is None:
         base_url = request.getfixturevalue("mock_server").url
         other = 2 if other is None else other
-    headers = dict(
-        (name.strip(), value.strip()) for name, _, value in (h.partition(":") for h in option("--contract-header"))
-    )
-    return ContractTarget(
+    try:
+        headers = dict(parse_header(h) for h in option("--contract-header"))
+    except UsageError as exc:
+        raise pytest.UsageError(f"--contract-header: {exc}") from None
+    return RunConfig(
         base_url=base_url,
         conversation=option("--contract-conversation"),
         other_conversation=other,

@@ -114,8 +114,8 @@ def _date(ctx: Context) -> None:
 
 def _unique_ids(ctx: Context) -> None:
     seen: dict[str, Any] = {}
-    for key, exchange in list(ctx.created_ids):  # everything created so far in the run
-        checks.unique_id(exchange, {"id": json.loads(key)}, seen)
+    for message_id, exchange in list(ctx.created_ids):  # everything created so far in the run
+        checks.unique_id(exchange, {"id": message_id}, seen)
     conversations = [c for c in (ctx.conversation, ctx.other_conversation) if c is not None]
 
     @given(text=strategies.message_texts())

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from contracts.catalog import CHECKS, ContractCheck
-from contracts.runner import CheckResult, RunConfig, UsageError, run
+from contracts.runner import CheckResult, RunConfig, UsageError, parse_header, run
 
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -16,10 +16,10 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _header(value: str) -> tuple[str, str]:
-    name, sep, content = value.partition(":")
-    if not sep or not name.strip():
-        raise click.BadParameter(f"{value!r} is not 'Name: value'", param_hint="--header")
-    return name.strip(), content.strip()
+    try:
+        return parse_header(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--header") from None
 
 
 def _rate(value: str | None) -> float | None:

@@ -26,6 +26,14 @@ class UsageError(ValueError):
     """The run was asked for something it cannot do (unknown check names, bad numbers)."""
 
 
+def parse_header(value: str) -> tuple[str, str]:
+    """``"Name: value"`` as a (name, value) pair; ``UsageError`` if it is not of that form."""
+    name, sep, content = value.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(f"{value!r} is not 'Name: value'")
+    return name.strip(), content.strip()
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """Everything one run needs; built by the CLI or the pytest integration."""

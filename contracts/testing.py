@@ -13,25 +13,13 @@ The target is ``--contract-base-url URL`` (with ``--contract-conversation``,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import pytest
 
 from contracts.catalog import CHECKS
 from contracts.runner import RunConfig, run
-
-
-@dataclass(frozen=True)
-class ContractTarget:
-    """Where the checks send requests, and how (filled from the command line by the plugin)."""
-
-    base_url: str
-    conversation: int = 1
-    other_conversation: int | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    max_examples: int = 15
-    seed: int | None = None
 
 
 def contract_tests(checks: Sequence[str] = ()) -> Callable[..., None]:
@@ -42,18 +30,9 @@ def contract_tests(checks: Sequence[str] = ()) -> Callable[..., None]:
         raise ValueError(f"unknown check(s): {', '.join(sorted(unknown))}")
 
     @pytest.mark.parametrize("contract_check", names)
-    def test_contract(contract_check: str, contract_target: ContractTarget) -> None:
+    def test_contract(contract_check: str, contract_target: RunConfig) -> None:
         """One contract check against the target."""
-        config = RunConfig(
-            base_url=contract_target.base_url,
-            conversation=contract_target.conversation,
-            other_conversation=contract_target.other_conversation,
-            headers=contract_target.headers,
-            max_examples=contract_target.max_examples,
-            seed=contract_target.seed,
-            checks=(contract_check,),
-        )
-        report = run(config)
+        report = run(dataclasses.replace(contract_target, checks=(contract_check,)))
         if report.unreachable is not None:
             pytest.fail(f"the server cannot be reached: {report.unreachable}", pytrace=False)
         (result,) = report.results
