@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mockserver.errors import FieldError, SchemaViolation
 from mockserver.validation import validate
 
 ANY_ROUTE = "*"
@@ -33,6 +32,10 @@ class Failure:
     detail: str = "failure injected by the fake's fault controls"
     route: str = ANY_ROUTE
 
+    def __post_init__(self) -> None:
+        if self.count is None and self.rate is None:
+            raise ValueError("a failure needs a count or a rate")
+
 
 class Faults:
     """The latency and failure rules in force; thread-safe; emptied by ``clear``."""
@@ -45,22 +48,14 @@ class Faults:
 
     def set(self, latency: list[Latency] | None = None, failures: list[Failure] | None = None) -> None:
         """Replace every rule."""
-        for rule in failures or ():
-            if rule.count is None and rule.rate is None:
-                raise ValueError("a failure needs a count or a rate")
         with self._lock:
             self._latency = list(latency or ())
             self._failures = list(failures or ())
 
     def set_json(self, doc: Any) -> None:
         """Replace every rule from a ``faults.json`` document; raise ``SchemaViolation`` if it breaks it."""
-        validate("faults", doc)
+        validate("faults", doc)  # faults.json also asks each failure for a count or a rate
         failures = [Failure(**item) for item in doc.get("failures", ())]
-        for index, rule in enumerate(failures):
-            if rule.count is None and rule.rate is None:
-                raise SchemaViolation(
-                    "a failure needs a count or a rate", [FieldError(f"/failures/{index}", "needs count or rate")]
-                )
         self.set([Latency(**item) for item in doc.get("latency", ())], failures)
 
     def clear(self) -> None:

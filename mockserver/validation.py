@@ -106,6 +106,10 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         expected = error.validator_value
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
         return [FieldError(where, f"must be {wanted}, not {_json_type(error.instance)}")]
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    if error.validator == "anyOf" and options and all(set(option) == {"required"} for option in options):
+        names = [name for option in options for name in option["required"]]
+        return [FieldError(where, f"needs one of: {', '.join(names)}")]
     if error.validator == "additionalProperties":
         return [FieldError(where, "has unknown properties")]
     # Other keywords: jsonschema's message, cut so a huge instance never makes a huge answer.

@@ -70,6 +70,18 @@ def test_bad_fault_documents_are_422(client, doc):
     assert client.put("/__mock__/faults", json=doc).status_code == 422
 
 
+def test_a_failure_without_count_or_rate_says_so(client):
+    errors = client.put("/__mock__/faults", json={"failures": [{"status": 503}]}).get_json()["errors"]
+    assert errors == [{"pointer": "/failures/0", "detail": "needs one of: count, rate"}]
+
+
+def test_a_failure_without_count_or_rate_is_refused_in_python_too():
+    from mockserver import Failure
+
+    with pytest.raises(ValueError, match="count or a rate"):
+        Failure(503)
+
+
 def test_reset_undoes_faults_and_clock(client, post):
     client.put("/__mock__/faults", json={"failures": [{"count": 5}]})
     client.post("/__mock__/clock", json={"freeze": 1000})
