@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,33 +24,32 @@ def pinned(cpu: int, argv: list[str]) -> list[str]:
     return ["taskset", "-c", str(cpu), *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
 
 
+#: What ``mockserver serve`` and ``python -m bench.floor_app`` print once they listen.
+URL_LINE = re.compile(r"serving the (?:fake|floor) at (http://\S+)")
+
+
 @contextmanager
-def process(argv: list[str], url_line: re.Pattern[str] | None = None, port: int | None = None) -> Iterator[str]:
-    """Run a server; yield its base URL (read from its output, or from the port given)."""
+def process(argv: list[str]) -> Iterator[str]:
+    """Run a server that binds a free port itself; yield the base URL it prints."""
     proc = subprocess.Popen(
         argv,
-        stdout=subprocess.PIPE if url_line is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        if url_line is not None:
-            assert proc.stdout is not None
-            match = None
-            while match is None:
-                line = proc.stdout.readline()
-                if not line:
-                    raise RuntimeError(f"{argv[0]} exited before printing its URL")
-                match = url_line.search(line)
-            url = match.group(1)
-            # Keep draining: a server whose log pipe fills up blocks, and the figures lie.
-            threading.Thread(target=_drain, args=(proc,), daemon=True).start()
-        else:
-            url = f"http://127.0.0.1:{port}"
-            _wait_for_port(port or 0)
-        yield url
+        assert proc.stdout is not None
+        match = None
+        while match is None:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{argv[0]} exited before printing its URL")
+            match = URL_LINE.search(line)
+        # Keep draining: a server whose log pipe fills up blocks, and the figures lie.
+        threading.Thread(target=_drain, args=(proc,), daemon=True).start()
+        yield match.group(1)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -64,28 +62,6 @@ def _drain(proc: subprocess.Popen[str]) -> None:
     assert proc.stdout is not None
     for _ in proc.stdout:
         pass
-
-
-def _wait_for_port(port: int) -> None:
-    import socket
-
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-def free_port() -> int:
-    """A port free now (the floor app is a third-party process that cannot report its own)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

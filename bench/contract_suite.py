@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import statistics
 import time
 
@@ -10,13 +9,12 @@ from bench._serve import PYTHON, process
 from contracts import RunConfig, run
 
 RUNS = 3
-URL_LINE = re.compile(r"serving the fake at (http://\S+)")
 
 
 def measure(runs: int = RUNS) -> dict[str, float]:
     """Run the whole suite ``runs`` times against ``mockserver serve``; median seconds and requests."""
     seconds, requests, passed = [], [], []
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"], url_line=URL_LINE) as url:
+    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as url:
         for seed in range(runs):
             started = time.perf_counter()
             report = run(RunConfig(base_url=url, other_conversation=2, seed=seed))

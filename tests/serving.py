@@ -16,6 +16,8 @@ class Served:
     url: str
     port: int
     process: subprocess.Popen[str]
+    #: What the server wrote to stderr; read once it has stopped.
+    stderr: str = ""
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -31,13 +33,18 @@ def served(*args: str) -> Iterator[Served]:
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    server = None
     try:
         assert process.stdout is not None
         url = process.stdout.readline().rsplit(" ", 1)[1].strip()
-        yield Served(url, int(url.rsplit(":", 1)[1]), process)
+        server = Served(url, int(url.rsplit(":", 1)[1]), process)
+        yield server
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.communicate(timeout=10)
+            _, err = process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        else:
+            if server is not None:
+                server.stderr = err

@@ -3,11 +3,13 @@ import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from mockserver.cli import main
+from tests.serving import served
 
 
 @pytest.mark.parametrize(
@@ -64,6 +66,24 @@ def test_serve_answers_then_stops_cleanly_on_interrupt(tmp_path):
         process.kill()
 
 
+@pytest.mark.slow
+def test_serve_keeps_the_terminal_quiet_under_load():
+    # More connections than threads: waitress queues requests, and must not log each one.
+    with served("--threads", "1", "--no-demo") as server:
+
+        def post_many(worker: int) -> list[int]:
+            with httpx.Client(base_url=server.url, timeout=30) as client:
+                return [
+                    client.post("/conversations/1/messages", json={"message": f"{worker}"}).status_code
+                    for _ in range(25)
+                ]
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = [status for batch in pool.map(post_many, range(8)) for status in batch]
+    assert statuses == [201] * 200
+    assert server.stderr == ""
+
+
 def test_a_public_host_is_announced(monkeypatch, capsys):
     from mockserver import cli
 
@@ -76,7 +96,7 @@ def test_a_public_host_is_announced(monkeypatch, capsys):
         def close(self):
             pass
 
-    monkeypatch.setattr(cli, "create_server", lambda app, **kw: FakeServer())
+    monkeypatch.setattr(cli, "production_server", lambda app, host, port, threads: FakeServer())
     assert main(["serve", "--host", "0.0.0.0"]) == 0
     captured = capsys.readouterr()
     assert "http://0.0.0.0:1234" in captured.out
