@@ -11,7 +11,7 @@ BODY_LIMIT = 4096
 
 
 class JournalEntry(NamedTuple):
-    """One request and its answer (a tuple: recorded on every request, so it must be cheap to build)."""
+    """One request and its answer, as ``Journal.entries()`` returns it."""
 
     time: float
     method: str
@@ -40,11 +40,24 @@ class Journal:
     """A bounded, thread-safe record of requests, oldest first."""
 
     def __init__(self, size: int) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        # Plain tuples, made into JournalEntry only when read: the cyclic GC stops tracking
+        # a plain tuple of atoms, never a NamedTuple (see store.py), and this runs on every request.
+        self._entries: deque[tuple[float, str, str, str, int, float, bytes, bytes]] = deque(maxlen=size)
         self._lock = threading.Lock()
 
-    def record(self, entry: JournalEntry) -> None:
-        """Add ``entry``, forgetting the oldest past the cap."""
+    def record(
+        self,
+        time: float,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        duration_ms: float,
+        request_body: bytes,
+        response_body: bytes,
+    ) -> None:
+        """Add one request (the fields of ``JournalEntry``), forgetting the oldest past the cap."""
+        entry = (time, method, path, query, status, duration_ms, request_body, response_body)
         with self._lock:
             self._entries.append(entry)
 
@@ -52,7 +65,9 @@ class Journal:
         """The newest ``limit`` entries (all by default), oldest first."""
         with self._lock:
             items = list(self._entries)
-        return items if limit is None else items[-limit:] if limit else []
+        if limit is not None:
+            items = items[-limit:] if limit else []
+        return [JournalEntry._make(item) for item in items]
 
     def clear(self) -> None:
         """Forget every entry."""

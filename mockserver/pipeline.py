@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver.cors import CorsPolicy
 from mockserver.errors import PROBLEM_JSON, InjectedFailure
-from mockserver.journal import BODY_LIMIT, JournalEntry
+from mockserver.journal import BODY_LIMIT
 from mockserver.store import Store
 from mockserver.validation import RAW_BODY
 from schemas import ADMIN_PREFIX
@@ -76,16 +76,14 @@ class Pipeline:
     def _record(self, environ: WSGIEnvironment, status: int, started: float, answer: bytes) -> None:
         """Journal one public request; status 0 means no answer was sent."""
         self.store.journal.record(
-            JournalEntry(
-                time.time(),
-                environ["REQUEST_METHOD"],
-                environ.get("PATH_INFO", ""),
-                environ.get("QUERY_STRING", ""),
-                status,
-                (time.perf_counter() - started) * 1000,
-                environ.get(RAW_BODY, b"")[:BODY_LIMIT],
-                answer[:BODY_LIMIT],
-            )
+            time.time(),
+            environ["REQUEST_METHOD"],
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            status,
+            (time.perf_counter() - started) * 1000,
+            environ.get(RAW_BODY, b"")[:BODY_LIMIT],
+            answer[:BODY_LIMIT],
         )
 
     def _fault(self, environ: WSGIEnvironment, started: float) -> InjectedFailure | None:

@@ -32,6 +32,14 @@ class StoredMessage(NamedTuple):
     date: int
 
 
+#: A ``StoredMessage``'s fields as the store keeps them: a plain tuple. The cyclic GC stops
+#: tracking a plain tuple of atoms, but never a NamedTuple, so a store of NamedTuples made
+#: every full collection walk every message (180 ms at a million) and, in a small store,
+#: made full collections frequent (bench/store_growth.py).
+_Row = tuple[int, int, str, int | None, int, int]
+_CONVERSATION = StoredMessage._fields.index("conversation_id")
+
+
 class Store:
     """Every piece of one fake's state. ``reset()`` returns it to the start-up seed."""
 
@@ -41,8 +49,8 @@ class Store:
         self.faults = Faults(random.Random(config.random_seed))
         self.journal = Journal(config.journal_size)
         self._lock = threading.RLock()
-        self._messages: dict[int, StoredMessage] = {}
-        self._by_conversation: dict[int, list[StoredMessage]] = {}
+        self._messages: dict[int, _Row] = {}
+        self._by_conversation: dict[int, list[_Row]] = {}
         self._users: dict[int, Mapping[str, Any]] = {}
         self._user_json: dict[int, str] = {}
         self._conversations: set[int] = set()
@@ -139,7 +147,7 @@ class Store:
         found = self._messages.get(message_id)
         if found is None:
             raise NotFound(f"message {message_id} does not exist")
-        return found
+        return StoredMessage._make(found)
 
     def user(self, user_id: int) -> Mapping[str, Any]:
         """Return the user ``user_id``, or raise ``NotFound``."""
@@ -159,7 +167,7 @@ class Store:
         """Return up to ``limit`` messages of a conversation from ``offset``, oldest first, and the total."""
         with self._lock:
             messages = self._by_conversation.get(conversation_id, [])
-            return messages[offset : offset + limit], len(messages)
+            return [StoredMessage._make(row) for row in messages[offset : offset + limit]], len(messages)
 
     def __len__(self) -> int:
         return len(self._messages)
@@ -192,9 +200,9 @@ class Store:
                 parent = self._messages.get(parent_id)
                 if parent is None:
                     raise NotFound(f"parent message {parent_id} does not exist")
-                if parent.conversation_id != conversation_id:
+                if parent[_CONVERSATION] != conversation_id:
                     raise Unprocessable(
-                        f"parent message {parent_id} belongs to conversation {parent.conversation_id},"
+                        f"parent message {parent_id} belongs to conversation {parent[_CONVERSATION]},"
                         f" not {conversation_id}"
                     )
             if message_id is not None:
@@ -203,13 +211,11 @@ class Store:
                 self._next_id = message_id
             if self._next_id > MAX_ID:
                 raise Conflict("the fake has run out of message ids")
-            stored = StoredMessage(
-                self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date
-            )
+            row = (self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date)
             self._next_id += 1
-            self._messages[stored.id] = stored
-            self._by_conversation.setdefault(conversation_id, []).append(stored)
-            return stored
+            self._messages[row[0]] = row
+            self._by_conversation.setdefault(conversation_id, []).append(row)
+            return StoredMessage._make(row)
 
 
 def store_of(app: Flask) -> Store:
