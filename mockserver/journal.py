@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 #: Bodies are cut to this many bytes, so the journal's memory stays bounded.
@@ -36,40 +36,32 @@ class JournalEntry(NamedTuple):
         }
 
 
+#: A ``JournalEntry``'s fields as the journal keeps them: a plain tuple, made into a
+#: ``JournalEntry`` only when read. The cyclic GC stops tracking a plain tuple of atoms,
+#: never a NamedTuple (see store.py), and one is kept for every request.
+JournalRow = tuple[float, str, str, str, int, float, bytes, bytes]
+
+
 class Journal:
-    """A bounded, thread-safe record of requests, oldest first."""
+    """A bounded, thread-safe record of requests, oldest first.
+
+    It takes no lock of its own: a deque's ``append``, ``copy`` and ``clear`` are each
+    atomic, and ``record`` runs on every request, where a lock measured about 1 us.
+    """
 
     def __init__(self, size: int) -> None:
-        # Plain tuples, made into JournalEntry only when read: the cyclic GC stops tracking
-        # a plain tuple of atoms, never a NamedTuple (see store.py), and this runs on every request.
-        self._entries: deque[tuple[float, str, str, str, int, float, bytes, bytes]] = deque(maxlen=size)
-        self._lock = threading.Lock()
-
-    def record(
-        self,
-        time: float,
-        method: str,
-        path: str,
-        query: str,
-        status: int,
-        duration_ms: float,
-        request_body: bytes,
-        response_body: bytes,
-    ) -> None:
-        """Add one request (the fields of ``JournalEntry``), forgetting the oldest past the cap."""
-        entry = (time, method, path, query, status, duration_ms, request_body, response_body)
-        with self._lock:
-            self._entries.append(entry)
+        self._entries: deque[JournalRow] = deque(maxlen=size)
+        #: Add one request (a ``JournalRow``), forgetting the oldest past the cap: the
+        #: deque's own ``append``, so that recording runs no Python code at all.
+        self.record: Callable[[JournalRow], None] = self._entries.append
 
     def entries(self, limit: int | None = None) -> list[JournalEntry]:
         """The newest ``limit`` entries (all by default), oldest first."""
-        with self._lock:
-            items = list(self._entries)
+        items = list(self._entries.copy())
         if limit is not None:
             items = items[-limit:] if limit else []
         return [JournalEntry._make(item) for item in items]
 
     def clear(self) -> None:
         """Forget every entry."""
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 
+#: The CORS headers of an answer to a request without an ``Origin`` (never mutated).
+NO_HEADERS: list[tuple[str, str]] = []
+
+
 class ConnectionDropped(ConnectionAbortedError):
     """Raised to the WSGI server so that it closes the connection and sends nothing."""
 
@@ -39,6 +43,9 @@ class Pipeline:
         self.inner = app.wsgi_app
         self.store = store
         self.cors = cors
+        # Bound once: every request uses them, and each lookup costs on the hot path.
+        self._faults = store.faults
+        self._record_entry = store.journal.record
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request: answer a preflight or an injected fault, or pass it to Flask; journal it."""
@@ -46,11 +53,11 @@ class Pipeline:
         path: str = environ.get("PATH_INFO", "")
         public = not path.startswith(ADMIN_PREFIX)
         origin = environ.get("HTTP_ORIGIN")
-        cors_headers = self.cors.headers(origin)
-        if environ["REQUEST_METHOD"] == "OPTIONS" and origin and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+        cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin)
+        if origin and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             status, chunks = "204 No Content", [b""]
             start_response(status, self.cors.preflight(origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")))
-        elif public and self.store.faults.active and (failure := self._fault(environ, started)) is not None:
+        elif public and self._faults.active and (failure := self._fault(environ, started)) is not None:
             status = f"{failure.status} {failure.title}"
             chunks = [json.dumps(failure.problem()).encode()]
             start_response(status, [("Content-Type", PROBLEM_JSON), *cors_headers])
@@ -59,7 +66,7 @@ class Pipeline:
 
             def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
                 answered.append(status)
-                return start_response(status, headers + cors_headers, exc_info)
+                return start_response(status, headers + cors_headers if cors_headers else headers, exc_info)
 
             body = self.inner(environ, start)
             try:
@@ -75,15 +82,17 @@ class Pipeline:
 
     def _record(self, environ: WSGIEnvironment, status: int, started: float, answer: bytes) -> None:
         """Journal one public request; status 0 means no answer was sent."""
-        self.store.journal.record(
-            time.time(),
-            environ["REQUEST_METHOD"],
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-            status,
-            (time.perf_counter() - started) * 1000,
-            environ.get(RAW_BODY, b"")[:BODY_LIMIT],
-            answer[:BODY_LIMIT],
+        self._record_entry(
+            (
+                time.time(),
+                environ["REQUEST_METHOD"],
+                environ.get("PATH_INFO", ""),
+                environ.get("QUERY_STRING", ""),
+                status,
+                (time.perf_counter() - started) * 1000,
+                environ.get(RAW_BODY, b"")[:BODY_LIMIT],
+                answer[:BODY_LIMIT],
+            )
         )
 
     def _fault(self, environ: WSGIEnvironment, started: float) -> InjectedFailure | None:
