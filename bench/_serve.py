@@ -39,16 +39,17 @@ def process(argv: list[str]) -> Iterator[str]:
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    assert proc.stdout is not None
+    # Keep draining once the URL is read: a server whose log pipe fills up blocks, and the figures lie.
+    drain = threading.Thread(target=_drain, args=(proc,), daemon=True)
     try:
-        assert proc.stdout is not None
         match = None
         while match is None:
             line = proc.stdout.readline()
             if not line:
                 raise RuntimeError(f"{argv[0]} exited before printing its URL")
             match = URL_LINE.search(line)
-        # Keep draining: a server whose log pipe fills up blocks, and the figures lie.
-        threading.Thread(target=_drain, args=(proc,), daemon=True).start()
+        drain.start()
         yield match.group(1)
     finally:
         proc.send_signal(signal.SIGINT)
@@ -56,6 +57,10 @@ def process(argv: list[str]) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
+        if drain.is_alive():
+            drain.join(timeout=10)  # it ends at the pipe's end, now that the server has exited
+        proc.stdout.close()
 
 
 def _drain(proc: subprocess.Popen[str]) -> None:

@@ -1,0 +1,27 @@
+"""The benchmarks' own code still runs (no timing is asserted: figures belong in bench/RESULTS.md)."""
+
+import httpx
+import pytest
+
+from bench import store_growth
+from bench._serve import PYTHON, process
+
+
+def test_a_stored_message_costs_at_most_400_bytes_beyond_its_text():
+    # Memory is counted by tracemalloc, not timed, so the goal of issue #5 holds here too.
+    assert 0 < store_growth.bytes_per_message(count=20_000) <= 400
+
+
+@pytest.mark.slow
+def test_store_growth_measures_every_size_in_its_own_worker():
+    rows = store_growth.measure(sizes=(10, 20), rounds=2, batch=2)
+    assert [row["size"] for row in rows] == [10, 20]
+    assert all(row["create_us"] > 0 and row["gc_ms"] >= 0 for row in rows)
+    assert "largest store beside smallest" in store_growth.report(rows, 200.0)
+
+
+@pytest.mark.slow
+def test_the_floor_is_served_like_the_fake_and_prints_its_url():
+    with process([PYTHON, "-m", "bench.floor_app", "2"]) as url:
+        answer = httpx.post(f"{url}/conversations/1/messages", json={"message": "hi"})
+    assert answer.status_code == 201 and answer.json()["type"] == "text"
