@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, request
 
 from mockserver.faults import Faults
@@ -18,6 +20,10 @@ def _store() -> Store:
     return store_of(current_app)
 
 
+def _read_json(schema: str | None = None) -> Any:
+    return read_json(request, _store().config.max_body_bytes, schema)
+
+
 def admin_blueprint() -> Blueprint:
     """Build the admin blueprint (a fresh one per app, so that apps share nothing)."""
     bp = Blueprint("admin", __name__)
@@ -29,7 +35,7 @@ def admin_blueprint() -> Blueprint:
 
     @bp.post("/seed")
     def seed() -> Response:
-        result = _store().seed(Seed.from_json(read_json(request)))
+        result = _store().seed(Seed.from_json(_read_json()))
         return json_response(result.to_json())
 
     @bp.get("/conversations/<conversation>/messages")
@@ -56,7 +62,7 @@ def admin_blueprint() -> Blueprint:
     def faults() -> Response:
         controls: Faults = _store().faults
         if request.method == "PUT":
-            controls.set_json(read_json(request))
+            controls.set_json(_read_json())
         elif request.method == "DELETE":
             controls.clear()
             return Response(status=204)
@@ -66,7 +72,7 @@ def admin_blueprint() -> Blueprint:
     def clock() -> Response:
         controls = _store().clock
         if request.method == "POST":
-            command = read_json(request, "clock")
+            command = _read_json("clock")
             if "freeze" in command:
                 controls.freeze(command["freeze"])
             elif "advance" in command:

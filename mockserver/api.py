@@ -20,6 +20,7 @@ USER_ENVIRON = "HTTP_X_MOCK_USER"
 def register_public_api(app: Flask) -> None:
     """Add the documented endpoint and ``/openapi.json`` to ``app``."""
     store = store_of(app)
+    max_body = store.config.max_body_bytes
     openapi_bytes = json.dumps(schemas.openapi_document()).encode()
 
     @app.post("/conversations/<conversation>/messages", endpoint="create-message")
@@ -28,7 +29,7 @@ def register_public_api(app: Flask) -> None:
         conversation_id = parse_id(conversation, "conversation")
         store.require_conversation(conversation_id)
         author_id = _acting_user(store, current)
-        body = read_json(current, "create-message-request")
+        body = read_json(current, max_body, "create-message-request")
         parent_id = body.get("parent_id")
         created = store.create_message(
             conversation_id, body["message"], None if parent_id is None else int(parent_id), author_id

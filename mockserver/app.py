@@ -18,7 +18,6 @@ def create_app(config: MockConfig | None = None) -> Flask:
     """Build a fake: a Flask app holding its own ``Store`` in ``app.extensions["mockserver"]``."""
     config = config or MockConfig()
     app = Flask("mockserver")
-    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     store = Store(config)
     app.extensions[EXTENSION] = store
     register_error_handlers(app, store.record_error)

@@ -68,6 +68,12 @@ class NotFound(MockError):
     status, slug, title = 404, "not-found", "Not found"
 
 
+class PayloadTooLarge(MockError):
+    """The body is larger than the fake accepts (``MockConfig.max_body_bytes``)."""
+
+    status, slug, title = 413, "payload-too-large", "Content too large"
+
+
 class UnsupportedMediaType(MockError):
     """The body is not ``application/json``."""
 

@@ -1,7 +1,10 @@
+import json
+
+import httpx
 import pytest
 
 import schemas
-from mockserver import MockConfig, create_app
+from mockserver import LiveServer, MockConfig, create_app
 
 
 def assert_problem(answer, status):
@@ -83,6 +86,21 @@ def test_body_over_the_limit_is_413_and_the_fake_keeps_serving():
     answer = client.post("/conversations/1/messages", json={"message": "x" * 200})
     assert_problem(answer, 413)
     assert client.post("/conversations/1/messages", json={"message": "x" * 50}).status_code == 201
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("size", "status"), [(50, 201), (200, 413)])
+def test_a_chunked_body_is_held_to_the_limit_too(size, status):
+    # No Content-Length: the limit is found while reading, here on the plugin's live server.
+    body = json.dumps({"message": "x" * size}).encode()
+    with LiveServer(create_app(MockConfig(max_body_bytes=100))) as live:
+        answer = httpx.post(
+            f"{live.url}/conversations/1/messages",
+            content=iter([body[:10], body[10:]]),
+            headers={"Content-Type": "application/json"},
+        )
+    assert answer.status_code == status
+    assert "Content-Length" not in answer.request.headers
 
 
 def test_a_crash_is_a_500_problem_and_recorded(app, client, monkeypatch):

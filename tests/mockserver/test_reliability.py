@@ -101,6 +101,10 @@ HOSTILE = {
     "TRACE": b"TRACE " + M.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     "PROPFIND": b"PROPFIND " + M.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     "DELETE": b"DELETE " + M.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    "huge chunked body": (
+        b"POST " + M.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n200000\r\n" + b"x" * 0x200000 + b"\r\n0\r\n\r\n"
+    ),
     "chunked invalid": (
         b"POST " + M.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         b'Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\n{"mes\r\n0\r\n\r\n'
