@@ -29,8 +29,8 @@ URL_LINE = re.compile(r"serving the (?:fake|floor) at (http://\S+)")
 
 
 @contextmanager
-def process(argv: list[str]) -> Iterator[str]:
-    """Run a server that binds a free port itself; yield the base URL it prints."""
+def process(argv: list[str], stop_timeout: float = 10) -> Iterator[str]:
+    """Run a server that binds a free port itself; yield the base URL it prints; stop it with SIGINT."""
     proc = subprocess.Popen(
         argv,
         stdout=subprocess.PIPE,
@@ -54,7 +54,7 @@ def process(argv: list[str]) -> Iterator[str]:
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=stop_timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

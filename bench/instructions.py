@@ -1,61 +1,54 @@
-"""Instructions per creation, fake beside the floor, counted by callgrind (``python -m bench.instructions``).
+"""Instructions per creation over HTTP, fake beside the floor, counted by callgrind (``python -m bench.instructions``).
 
 Instruction counts do not drift with a shared machine's speed, unlike wall-clock
-figures. Each variant runs twice under valgrind, with 50 and with 450 requests made in
-process; the difference over 400 is the cost of one request. Needs valgrind.
+figures. Each server runs under valgrind as the throughput bench runs it (the fake as
+``mockserver serve``, the floor through the same ``production_server``) and answers
+requests sent one after another on one keep-alive connection, so the count includes
+waitress, HTTP parsing and the WSGI environ a real server builds. Each runs twice,
+with 200 and with 1,200 requests; the difference over 1,000 is the cost of one
+request. Needs valgrind.
 """
 
 from __future__ import annotations
 
-import io
+import http.client
 import re
 import shutil
-import subprocess
-import sys
-from typing import Any
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from bench._serve import ROOT
+from bench._serve import BODY, PYTHON, process
 
-BODY = b'{"message": "hello from the benchmark", "parent_id": null}'
-WARM_UP, MEASURED = 50, 400
-
-
-def _child(variant: str, count: int) -> None:
-    sys.path.insert(0, str(ROOT))
-    from bench.floor_app import app as floor
-    from mockserver import create_app
-
-    app: Any = floor if variant == "floor" else create_app()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/conversations/1/messages",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "bench",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(BODY)),
-    }
-    for _ in range(count):
-        body = app({**environ, "wsgi.input": io.BytesIO(BODY)}, lambda status, headers, exc_info=None: None)
-        b"".join(body)
+WARM_UP, MEASURED = 200, 1_000
+SERVERS = {
+    "floor": [PYTHON, "-m", "bench.floor_app", "8"],
+    "fake": [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"],
+}
 
 
-def _count(variant: str, requests: int) -> int:
-    argv = [
-        "valgrind",
-        "--tool=callgrind",
-        "--callgrind-out-file=/dev/null",
-        sys.executable,
-        "-m",
-        "bench.instructions",
-        "--child",
-        variant,
-        str(requests),
-    ]
-    err = subprocess.run(argv, capture_output=True, text=True, check=True, cwd=ROOT).stderr
-    return int(re.search(r"Collected : (\d+)", err).group(1))  # type: ignore[union-attr]
+def _post_many(url: str, count: int) -> None:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+    try:
+        for _ in range(count):
+            connection.request("POST", "/conversations/1/messages", BODY, {"Content-Type": "application/json"})
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 201:
+                raise RuntimeError(f"the server answered {answer.status}")
+    finally:
+        connection.close()
+
+
+def _count(server: str, requests: int) -> int:
+    with tempfile.TemporaryDirectory() as workdir:
+        out = Path(workdir) / "callgrind.out"
+        argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *SERVERS[server]]
+        # Under valgrind a server starts and stops tens of times slower.
+        with process(argv, stop_timeout=120) as url:
+            _post_many(url, requests)
+        return int(re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE).group(1))  # type: ignore[union-attr]
 
 
 def measure() -> dict[str, float]:
@@ -63,8 +56,7 @@ def measure() -> dict[str, float]:
     if shutil.which("valgrind") is None:
         raise SystemExit("bench: valgrind is not installed (Debian: apt-get install valgrind)")
     per_request = {
-        variant: (_count(variant, WARM_UP + MEASURED) - _count(variant, WARM_UP)) / MEASURED
-        for variant in ("floor", "fake")
+        server: (_count(server, WARM_UP + MEASURED) - _count(server, WARM_UP)) / MEASURED for server in SERVERS
     }
     return {**per_request, "ratio": per_request["floor"] / per_request["fake"]}
 
@@ -72,17 +64,14 @@ def measure() -> dict[str, float]:
 def report(r: dict[str, float]) -> str:
     """The figures as a line of text."""
     return (
-        f"instructions per creation, in process: floor {r['floor'] / 1000:.1f}K, fake {r['fake'] / 1000:.1f}K;"
-        f" ratio floor/fake {r['ratio']:.3f} (goal >= 0.85)"
+        f"instructions per creation over HTTP on waitress: floor {r['floor'] / 1000:.1f}K,"
+        f" fake {r['fake'] / 1000:.1f}K; ratio floor/fake {r['ratio']:.3f} (goal >= 0.85)"
     )
 
 
 def main() -> None:
-    """Print the figures, or be the child that valgrind runs."""
-    if sys.argv[1:2] == ["--child"]:
-        _child(sys.argv[2], int(sys.argv[3]))
-    else:
-        print(report(measure()))
+    """Print the figures."""
+    print(report(measure()))
 
 
 if __name__ == "__main__":
