@@ -7,7 +7,6 @@ and Flask hooks with their ``request`` lookups measured several times slower
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import time
@@ -18,10 +17,10 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from mockserver.cors import CorsPolicy
-from mockserver.errors import PROBLEM_JSON, InjectedFailure, PayloadTooLarge
+from mockserver.errors import PROBLEM_JSON, InjectedFailure
 from mockserver.journal import BODY_LIMIT
 from mockserver.store import Store
-from mockserver.validation import RAW_BODY, read_body
+from mockserver.validation import RAW_BODY
 from schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -114,8 +113,9 @@ class Pipeline:
 
     def _drop(self, environ: WSGIEnvironment, route: str, started: float) -> None:
         # Read the body first: unread bytes would turn the close into a reset on some stacks.
-        with contextlib.suppress(PayloadTooLarge):
-            environ[RAW_BODY] = read_body(environ, self.store.config.max_body_bytes)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if 0 < length <= self.store.config.max_body_bytes:
+            environ[RAW_BODY] = environ["wsgi.input"].read(length)
         self._record(environ, 0, started, b"")
         # Werkzeug's server hands over the socket, shut at once; waitress (run with
         # log_socket_errors=False) closes a connection whose app raised a ConnectionError
