@@ -8,7 +8,7 @@ from bench._serve import PYTHON, process
 
 
 def test_a_stored_message_costs_at_most_400_bytes_beyond_its_text():
-    # Memory is counted by tracemalloc, not timed, so the goal of issue #5 holds here too.
+    # Memory is counted by tracemalloc, not timed, so the benchmark's memory goal is held here too.
     assert 0 < store_growth.bytes_per_message(count=20_000) <= 400
 
 
