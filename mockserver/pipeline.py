@@ -100,11 +100,10 @@ class Pipeline:
             route = self.flask.url_map.bind_to_environ(environ).match(return_rule=True)[0].endpoint
         except HTTPException:
             return None  # no such route: the app answers 404 or 405 as usual
-        faults = self.store.faults
-        delay = faults.delay(route)
+        delay = self._faults.delay(route)
         if delay:
             time.sleep(delay)
-        failure = faults.failure(route)
+        failure = self._faults.failure(route)
         if failure is None:
             return None
         if failure.drop:

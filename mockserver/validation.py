@@ -66,7 +66,7 @@ def read_json(request: Request, limit: int, schema: str | None = None) -> Any:
     if media != "application/json":
         shown = media or "no Content-Type"
         raise UnsupportedMediaType(f"the body must be application/json, not {shown}")
-    data = read_body(request, limit)
+    data = _read_body(request, limit)
     request.environ[RAW_BODY] = data  # for the journal, which must not read the stream twice
     try:
         # Strict UTF-8 (RFC 8259): json.loads(bytes) would let encoded surrogates through.
@@ -80,7 +80,7 @@ def read_json(request: Request, limit: int, schema: str | None = None) -> Any:
     return doc
 
 
-def read_body(request: Request, limit: int) -> bytes:
+def _read_body(request: Request, limit: int) -> bytes:
     """Return the request's body, or raise ``PayloadTooLarge`` past ``limit`` bytes.
 
     Not Flask's MAX_CONTENT_LENGTH: with it, Werkzeug wraps every body in a LimitedStream
