@@ -17,7 +17,7 @@ def measure(runs: int = RUNS) -> dict[str, float]:
     with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as url:
         for seed in range(runs):
             started = time.perf_counter()
-            report = run(RunConfig(base_url=url, other_conversation=2, seed=seed))
+            report = run(RunConfig(base_url=url, conversation=1, other_conversation=2, seed=seed))
             seconds.append(time.perf_counter() - started)
             requests.append(sum(r.requests for r in report.results))
             passed.append(report.exit_code == 0)

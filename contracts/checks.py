@@ -1,6 +1,8 @@
 """Pure checks: each takes exchanges and expectations, and raises ``CheckFailure`` if a rule is broken.
 
-Every check names the row of ``schemas/DERIVATION.md`` it enforces.
+Every check names the row of ``schemas/DERIVATION.md`` it enforces. A title names the rule,
+never the values of one request (those go in the detail): the runner reports one example
+per distinct title and status.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 
 import schemas
 from contracts.failures import CheckFailure
+from contracts.probes import Probe, Reading
 from contracts.transport import Exchange
 
 SUCCESS = (200, 201)
@@ -52,10 +55,55 @@ def created(exchange: Exchange) -> dict[str, Any]:
     return message
 
 
-def rejected(exchange: Exchange, why: str) -> None:
+def rejected(exchange: Exchange, what: str, detail: str = "") -> None:
     """E1: a request the contract forbids gets a 4xx: never a 2xx, never a 5xx."""
     if not 400 <= exchange.status < 500:
-        raise CheckFailure(f"{why} not rejected", f"expected a 4xx, got {exchange.status}", exchange)
+        seen = f"expected a 4xx, got {exchange.status}"
+        raise CheckFailure(f"{what} accepted", f"{detail}: {seen}" if detail else seen, exchange)
+
+
+def judged(exchange: Exchange, probe: Probe) -> tuple[dict[str, Any], Reading] | None:
+    """A probe is refused (4xx: ``None``) or creates exactly one of its readings: return the message and reading.
+
+    No 5xx; no 2xx for a probe that has no reading (the doc forbids it); a 2xx creates one
+    reading faithfully: the schema, the text, the conversation, the parent, a fresh message.
+    """
+    no_server_error(exchange)
+    if 400 <= exchange.status < 500:
+        return None
+    readings = probe.readings
+    if not readings:
+        raise CheckFailure(f"{probe.what} accepted", f"expected a 4xx, got {exchange.status}", exchange)
+    if exchange.status not in SUCCESS:
+        raise CheckFailure(
+            f"{probe.what} neither refused nor created",
+            f"expected a 4xx, or 200/201 creating {readings[0].describe()}; got {exchange.status}",
+            exchange,
+        )
+    message = created(exchange)
+    for reading in readings:
+        if _creates(exchange, message, reading):
+            fresh(exchange, message)
+            return message, reading
+    summary = {key: message.get(key) for key in ("message", "conversationId", "is_reply", "parent")}
+    raise CheckFailure(
+        f"{probe.what} not read faithfully",
+        f"the answer holds {json.dumps(summary)[:300]}, which is none of: "
+        + "; ".join(reading.describe() for reading in readings),
+        exchange,
+    )
+
+
+def _creates(exchange: Exchange, message: dict[str, Any], reading: Reading) -> bool:
+    try:
+        text_echoed(exchange, message, reading.message)
+        conversation_matches(exchange, message, reading.conversation)
+        reply_flag(exchange, message, reading.parent)
+        if reading.parent is not None:
+            names_parent(exchange, message, reading.parent)
+    except CheckFailure:
+        return False
+    return True
 
 
 def no_server_error(exchange: Exchange) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -37,9 +38,7 @@ def _rate(value: str | None) -> float | None:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--base-url", required=True, help="The server under test, e.g. https://staging.example.com/api.")
-@click.option(
-    "--conversation", default=1, show_default=True, type=click.IntRange(1), help="Conversation the run writes to."
-)
+@click.option("--conversation", type=click.IntRange(1), help="Conversation the run writes to (required: no default).")
 @click.option("--other-conversation", type=click.IntRange(1), help="A second one, for cross-conversation rules.")
 @click.option("--header", "headers", multiple=True, help="'Name: value' sent with every request (repeatable).")
 @click.option("--max-examples", default=15, show_default=True, type=click.IntRange(1), help="Examples per check.")
@@ -49,12 +48,15 @@ def _rate(value: str | None) -> float | None:
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
 @click.option("--checks", "checks", multiple=True, help="Only these checks (comma-separated or repeated).")
 @click.option("--exclude-checks", multiple=True, help="All checks but these.")
+@click.option("--strict", is_flag=True, help="Fail the project's own choices where the doc is silent, too.")
+@click.option("--exit-first", "-x", is_flag=True, help="Stop after the first check that fails.")
+@click.option("--show-secrets", is_flag=True, help="Show --header values in reports (redacted by default).")
 @click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
 @click.option("--dry-run", is_flag=True, help="Print the checks and the request budget; send nothing.")
 @click.option("--list-checks", is_flag=True, help="List every check and exit.")
 def cli(
     base_url: str,
-    conversation: int,
+    conversation: int | None,
     other_conversation: int | None,
     headers: tuple[str, ...],
     max_examples: int,
@@ -64,6 +66,9 @@ def cli(
     date_tolerance: float,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
+    strict: bool,
+    exit_first: bool,
+    show_secrets: bool,
     junit_xml: Path | None,
     dry_run: bool,
     list_checks: bool,
@@ -72,7 +77,11 @@ def cli(
     if list_checks:
         for check in CHECKS:
             click.echo(f"{check.name:34} {check.reference:18} {check.description}")
+            if check.lenient:
+                click.echo(f"{'':53} noted, a failure under --strict: {check.lenient}")
         return 0
+    if conversation is None:
+        raise click.UsageError("Missing option '--conversation': name the conversation the run may write to.")
     try:
         config = RunConfig(
             base_url=base_url,
@@ -86,11 +95,15 @@ def cli(
             checks=_names(checks),
             exclude_checks=_names(exclude_checks),
             date_tolerance=date_tolerance,
+            strict=strict,
+            exit_first=exit_first,
+            show_secrets=show_secrets,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     writes = f"conversation {conversation}" + (f" and {other_conversation}" if other_conversation else "")
-    click.echo(f"contracts: {len(config.selected())} checks against {base_url}, writing to {writes}")
+    mode = " (strict)" if strict else ""
+    click.echo(f"contracts: {len(config.selected())} checks{mode} against {base_url}, writing to {writes}")
     click.echo(
         f"  at most {config.total_budget()} requests" + (f", {config.rate_limit:g}/s" if config.rate_limit else "")
     )
@@ -102,11 +115,13 @@ def cli(
     progress = _Progress()
     report = run(config, on_start=progress.start, on_request=progress.tick, on_result=progress.done)
     if report.unreachable is not None:
-        click.echo(f"contracts: error: {report.unreachable}", err=True)
+        click.echo(f"contracts: error: {report.redact(report.unreachable)}", err=True)
         return 2
     for result in report.results:
-        if result.failure is not None:
+        if result.status in ("failed", "error"):
             click.echo("\n" + report.failure_text(result))
+    if report.notes:
+        click.echo("\n" + report.notes_text())
     click.echo("\n" + report.summary())
     if junit_xml is not None:
         report.write_junit(junit_xml)
@@ -135,14 +150,18 @@ class _Progress:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI. Exit 0: contract kept; 1: broken; 2: usage error or server unreachable."""
+    """Run the CLI. Exit 0: contract kept; 1: broken; 2: usage error, server unreachable or the wrong place;
+    3: a bug in the checks themselves (never 1: a bug of ours says nothing about the server)."""
     try:
         result = cli.main(args=argv, prog_name="contracts", standalone_mode=False)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         return 130
     except click.ClickException as exc:
         click.echo(f"contracts: error: {exc.format_message()}", err=True)
         return 2
+    except Exception:
+        click.echo(f"contracts: internal error, please report it:\n{traceback.format_exc()}", err=True)
+        return 3
     return result if isinstance(result, int) else 0
 
 

@@ -1,21 +1,39 @@
-"""What every check shares during one run: the transport, the conversations, the ids seen, Hypothesis settings."""
+"""What every check shares during one run: the transport, the conversations, the ids seen, notes, settings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import reject, seed
+from hypothesis.control import current_build_context
+from hypothesis.errors import InvalidArgument
 
 from contracts import checks
-from contracts.failures import BudgetExhausted
+from contracts.failures import BudgetExhausted, CheckFailure
+from contracts.probes import Probe
 from contracts.transport import Exchange, Transport
+
+#: Bodies up to this many bytes get no 413 from a correct server (the doc sets no limit, and every
+#: mainstream stack's default limit is above it: Express's is 100 KB).
+SMALL_BODY = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Note:
+    """A choice the doc leaves open that the server made leniently: the check, what it does, one exchange."""
+
+    check: str
+    what: str
+    exchange: Exchange
 
 
 @dataclass
 class Context:
-    """The run's shared state. Checks call ``post``; the runner owns everything else."""
+    """The run's shared state. Checks call ``post``, ``create`` and ``probe``; the runner owns everything else."""
 
     transport: Transport
     conversation: int
@@ -23,40 +41,120 @@ class Context:
     date_tolerance: float
     settings: Any  # hypothesis.settings
     seed: int
+    #: The project's own rules (DERIVATION.md) are failures, not notes.
+    strict: bool = False
+    #: The check running now, for notes.
+    check: str = ""
     #: Every id a creation answered with during the run, in order (checked by ``unique-ids``).
     created_ids: list[tuple[Any, Exchange]] = field(default_factory=list)
+    #: Lenient choices seen, one per check and kind, in the order first seen.
+    notes: dict[tuple[str, str], Note] = field(default_factory=dict)
+    #: The last failure of each cause in the running check: what the report shows when the
+    #: request budget stops the check before Hypothesis could shrink and replay it.
+    last_failures: dict[tuple[str, int], CheckFailure] = field(default_factory=dict)
     _anchors: dict[int, int] = field(default_factory=dict)
+    _cause_classes: dict[tuple[str, int], type[CheckFailure]] = field(default_factory=dict)
 
     def post(self, conversation: int | str, body: Any) -> Exchange:
-        """POST a JSON body to a conversation; past the budget, the example is dropped (nothing is sent)."""
+        """POST a JSON body to a conversation (past the budget, ``BudgetExhausted`` ends the check)."""
         return _within_budget(lambda: self.transport.post_json(_messages(conversation), body))
 
-    def send_raw(self, conversation: int | str, content: bytes, content_type: str | None) -> Exchange:
-        """POST raw bytes with a given content type (``None``: no Content-Type header)."""
+    def send_raw(self, path: str, content: bytes, content_type: str | None, *, writes: bool = True) -> Exchange:
+        """POST raw bytes with a given content type (``None``: no Content-Type header).
+
+        ``writes=False``: a request a correct server refuses, so a reset may be retried once.
+        """
         headers = {} if content_type is None else {"Content-Type": content_type}
-        return _within_budget(lambda: self.transport.send("POST", _messages(conversation), content, headers))
+        send = self.transport.send
+        return _within_budget(lambda: send("POST", path, content, headers, retry_resets=not writes))
 
     def create(self, conversation: int, body: dict[str, Any]) -> tuple[Exchange, dict[str, Any]]:
-        """POST a valid body and return the answer, which must be an accepted JSON object; ids are recorded."""
+        """POST a valid body and return the answer, which must be an accepted JSON object; ids are recorded.
+
+        The doc sets no size limit: a 413 for a body past ``SMALL_BODY`` bytes is the server's
+        own limit, noted, and the example is dropped (the project's limit is 1 MiB, B2).
+        """
         exchange = self.post(conversation, body)
+        if exchange.status == 413 and len(exchange.request_body) > SMALL_BODY:
+            self.lenient(f"a long message: refuses a body of {len(exchange.request_body)} bytes with 413", exchange)
+            reject()
         message = checks.accepted(exchange)
+        self.record_id(message, exchange)
+        return exchange, message
+
+    def record_id(self, message: dict[str, Any], exchange: Exchange) -> None:
+        """Remember the id of a created message, for ``unique-ids``."""
         if "id" in message:
             self.created_ids.append((message["id"], exchange))
-        return exchange, message
+
+    def probe(self, probe: Probe) -> None:
+        """Send a probe: it is refused, or it creates one of its readings as a new message, dated now.
+
+        A lenient reading is noted (under ``strict``, a failure).
+        """
+        readings = probe.readings
+        exchange = self.send_raw(probe.path, probe.content, probe.content_type, writes=bool(readings))
+        outcome = checks.judged(exchange, probe)
+        if outcome is None:
+            return
+        message, reading = outcome
+        self.record_id(message, exchange)
+        checks.dated_now(exchange, message, self.date_tolerance)
+        if reading.lenient is not None:
+            self.lenient(f"{probe.what}: {reading.lenient}", exchange)
+
+    def lenient(self, what: str, exchange: Exchange) -> None:
+        """Note a choice the doc leaves open where the server is more lenient than the project's rules."""
+        if self.strict:
+            raise CheckFailure(
+                f"lenient (--strict): {what.partition(':')[0]}",
+                f"{what}; the project's rules (schemas/DERIVATION.md) refuse this request with a 4xx",
+                exchange,
+            )
+        self.notes.setdefault((self.check, what), Note(self.check, what, exchange))
+
+    def adopt_anchor(self, conversation: int, exchange: Exchange, message: dict[str, Any]) -> None:
+        """Use a message created outside the checks as the anchor of its conversation."""
+        self.record_id(message, exchange)
+        self._anchors[conversation] = message["id"]
 
     def anchor(self, conversation: int | None = None) -> int:
         """A root message of ``conversation`` created once per run, for replies to name as parent."""
         where = self.conversation if conversation is None else conversation
         if where not in self._anchors:
             exchange = self.transport.post_json(_messages(where), {"message": "contract anchor"})
-            message = checks.created(exchange)
-            self.created_ids.append((message["id"], exchange))
-            self._anchors[where] = message["id"]
+            self.adopt_anchor(where, exchange, checks.created(exchange))
         return self._anchors[where]
 
     def run(self, test: Callable[..., None]) -> None:
-        """Run a ``@given`` test under the run's settings and seed."""
+        """Run a ``@given`` test under the run's settings and seed, one reported example per cause."""
+
+        inner = test.hypothesis.inner_test  # type: ignore[attr-defined]  # Hypothesis' documented hook
+
+        @functools.wraps(inner)
+        def distinct(*args: Any, **kwargs: Any) -> None:
+            with self.causes():
+                inner(*args, **kwargs)
+
+        test.hypothesis.inner_test = distinct  # type: ignore[attr-defined]
         self.settings(seed(self.seed)(test))()
+
+    @contextmanager
+    def causes(self) -> Iterator[None]:
+        """Raise each ``CheckFailure`` again as a class of its own cause (its title and status).
+
+        Hypothesis reports one example per distinct failure, telling them apart by exception
+        type and place; one class per cause makes a second defect show beside the first.
+        """
+        try:
+            yield
+        except CheckFailure as failure:
+            status = failure.exchanges[-1].status if failure.exchanges else 0
+            key = (failure.title, status)
+            self.last_failures[key] = failure
+            if key not in self._cause_classes:  # the same cause is the same class all run long
+                self._cause_classes[key] = type("CheckFailure", (CheckFailure,), {"cause": key})
+            raise self._cause_classes[key](failure.title, failure.detail, *failure.exchanges) from None
 
 
 def _messages(conversation: int | str) -> str:
@@ -66,6 +164,17 @@ def _messages(conversation: int | str) -> str:
 def _within_budget(send: Callable[[], Exchange]) -> Exchange:
     try:
         return send()
-    except BudgetExhausted:
-        reject()  # past the budget the example is dropped, not failed
-        raise  # reject() never returns; this satisfies type checkers
+    except BudgetExhausted as spent:
+        if spent.transport is None or not _replaying_a_failure():
+            raise
+        # Hypothesis replays each failure it found once more, to report it: let that through,
+        # or a failure found within the budget would be reported as one that did not recur.
+        with spent.transport.unlimited():
+            return send()
+
+
+def _replaying_a_failure() -> bool:
+    try:
+        return current_build_context().is_final
+    except InvalidArgument:  # outside any Hypothesis test (an anchor)
+        return False

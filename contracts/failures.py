@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from contracts.transport import Exchange
+    from contracts.transport import Exchange, Transport
 
 
 class CheckFailure(AssertionError):
@@ -22,5 +22,14 @@ class Unreachable(Exception):
     """The server could not be reached at all; the run cannot say anything about the contract."""
 
 
-class BudgetExhausted(Exception):
-    """The run's request budget is spent; no further request is sent."""
+class BudgetExhausted(BaseException):
+    """The check's request budget is spent: the check stops where it is.
+
+    A ``BaseException``, so that Hypothesis takes it for neither a failure nor a rejected
+    example (either would change what its replays see) and stops at once. ``transport``
+    may lift the budget, for Hypothesis' replay of a failure it already found.
+    """
+
+    def __init__(self, message: str, transport: Transport | None = None) -> None:
+        super().__init__(message)
+        self.transport = transport

@@ -28,6 +28,10 @@ def messages_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             self.ids: dict[str, Exchange] = {}
 
         def _created(self, conversation: int, body: dict[str, object]) -> int:
+            with ctx.causes():
+                return self._check_created(conversation, body)
+
+        def _check_created(self, conversation: int, body: dict[str, object]) -> int:
             exchange, message = ctx.create(conversation, body)
             checks.created(exchange)
             checks.conversation_matches(exchange, message, conversation)
@@ -53,12 +57,15 @@ def messages_machine(ctx: Context) -> type[RuleBasedStateMachine]:
             highest = max([k for k in known if isinstance(k, int)], default=0)
             missing = -1 - beyond if negative else highest + MISSING_OFFSET + beyond
             exchange = ctx.post(ctx.conversation, {"message": "reply to nothing", "parent_id": missing})
-            checks.rejected(exchange, f"a reply to message {missing}, which does not exist")
+            with ctx.causes():
+                checks.rejected(exchange, "a reply to a missing message", f"a reply to {missing}, which does not exist")
 
         @precondition(lambda self: ctx.other_conversation is not None)
         @rule(parent=messages)
         def reply_elsewhere(self, parent: int) -> None:
             exchange = ctx.post(ctx.other_conversation or 0, {"message": "misplaced", "parent_id": parent})
-            checks.rejected(exchange, f"a reply in {ctx.other_conversation} to message {parent} of {ctx.conversation}")
+            where = f"in {ctx.other_conversation}, to {parent} of {ctx.conversation}"
+            with ctx.causes():
+                checks.rejected(exchange, "a reply to another conversation's message", where)
 
     return Messages

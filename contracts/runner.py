@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
+import shlex
 import time
+import traceback
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,15 +14,26 @@ from pathlib import Path
 
 import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, settings
+from hypothesis.errors import Flaky
 
+from contracts import checks
 from contracts.catalog import CHECKS, ContractCheck
-from contracts.context import Context
-from contracts.failures import CheckFailure, Unreachable
-from contracts.transport import Transport
+from contracts.context import Context, Note
+from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from contracts.transport import REDACTED, Exchange, Transport, header_variable
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
-#: report shows the smallest failing request found so far (measured in bench/catch_rate.py).
+#: report shows the last failing request found so far (measured in bench/catch_rate.py).
 SHRINK_FACTOR = 1
+#: Answers to the first creation that mean the checks are aimed at the wrong place.
+WRONG_PLACE = {
+    401: "the server wants credentials: pass them with --header",
+    403: "the server refuses these credentials: check --header",
+    404: "the base URL or path prefix is probably wrong, or the conversation does not exist",
+    405: "the base URL or path prefix is probably wrong: that path does not take POST",
+}
+#: Header values at least this long are also blanked out of answer bodies that echo them.
+ECHOED_SECRET = 6
 
 
 class UsageError(ValueError):
@@ -39,7 +53,7 @@ class RunConfig:
     """Everything one run needs; built by the CLI or the pytest integration."""
 
     base_url: str
-    conversation: int = 1
+    conversation: int
     other_conversation: int | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     #: Per check. 15 keeps the default run within Schemathesis' time (bench/catch_rate.py), and
@@ -51,6 +65,12 @@ class RunConfig:
     checks: Sequence[str] = ()
     exclude_checks: Sequence[str] = ()
     date_tolerance: float = 300.0
+    #: The project's own rules (DERIVATION.md) are failures, not notes.
+    strict: bool = False
+    #: Stop at the first check that fails.
+    exit_first: bool = False
+    #: Show ``headers`` values in reports (otherwise redacted).
+    show_secrets: bool = False
 
     def __post_init__(self) -> None:
         known = {check.name for check in CHECKS}
@@ -76,81 +96,153 @@ class RunConfig:
         return examples * check.requests_per_example * (1 + SHRINK_FACTOR) + 2
 
     def total_budget(self) -> int:
-        """The most requests the whole run may send (one extra: the reachability probe)."""
+        """The most requests the whole run may send (one extra: the first creation, which finds the server)."""
         return 1 + sum(self.budget(check) for check in self.selected())
+
+    def replay(self, seed: int, check: str | None = None) -> str:
+        """The command that runs the same requests again: header values come from environment variables."""
+        words = ["contracts", "--base-url", shlex.quote(self.base_url), "--conversation", str(self.conversation)]
+        if self.other_conversation is not None:
+            words += ["--other-conversation", str(self.other_conversation)]
+        for name in self.headers:
+            words += ["--header", f'"{name}: ${header_variable(name)}"']
+        words += ["--max-examples", str(self.max_examples)]
+        if self.date_tolerance != RunConfig.date_tolerance:
+            words += ["--date-tolerance", f"{self.date_tolerance:g}"]
+        if self.strict:
+            words.append("--strict")
+        words += ["--seed", str(seed)]
+        if check is not None:
+            words += ["--checks", check]
+        elif self.checks or self.exclude_checks:
+            words += ["--checks", ",".join(c.name for c in self.selected())]
+        return " ".join(words)
 
 
 @dataclass
 class CheckResult:
-    """How one check ended."""
+    """How one check ended: passed, failed (one failure per distinct cause), skipped, or error (a bug of ours)."""
 
     check: ContractCheck
-    status: str  # "passed", "failed", "skipped"
+    status: str  # "passed", "failed", "skipped", "error"
     requests: int = 0
     seconds: float = 0.0
-    failure: CheckFailure | None = None
+    failures: list[CheckFailure] = field(default_factory=list)
     reason: str = ""
+    #: The traceback of a bug in the checks' own code (status "error").
+    error: str = ""
+
+    @property
+    def failure(self) -> CheckFailure | None:
+        """The first failure, if any."""
+        return self.failures[0] if self.failures else None
 
 
 @dataclass
 class Report:
-    """The results of a run, its seed, and why it stopped early if it did."""
+    """The results of a run, its seed, the lenient choices seen, and why it stopped early if it did."""
 
     config: RunConfig
     seed: int
     results: list[CheckResult] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    #: Why the run could not start: no answer at all, or answers that say it is aimed at the wrong place.
     unreachable: str | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 all passed (or skipped), 1 the contract is broken, 2 the server could not be reached."""
+        """0 kept (lenient choices noted), 1 broken, 2 not reached or the wrong place, 3 a bug in the checks."""
         if self.unreachable is not None:
             return 2
+        if any(result.status == "error" for result in self.results):
+            return 3
         return 1 if any(result.status == "failed" for result in self.results) else 0
 
+    def redact(self, text: str) -> str:
+        """``text`` with the values of the run's headers blanked out, unless the run shows secrets."""
+        if self.config.show_secrets:
+            return text
+        for value in self.config.headers.values():
+            if len(value) >= ECHOED_SECRET:
+                text = text.replace(value, REDACTED)
+        return text
+
+    def _describe(self, exchange: Exchange) -> str:
+        return exchange.describe(self.config.show_secrets)
+
     def failure_text(self, result: CheckResult) -> str:
-        """A failure as a person reads it: the check, the minimal request, the answer, curl, the seed."""
-        assert result.failure is not None
-        check, failure = result.check, result.failure
-        lines = [
-            f"FAILED {check.name} ({check.reference}): {failure.title}",
-            f"  {failure.detail}",
-            *(exchange.describe() for exchange in failure.exchanges),
-            f"  replay: contracts --base-url {self.config.base_url} --seed {self.seed} --checks {check.name}",
-        ]
-        return "\n".join(lines)
+        """A check's failures as a person reads them: the rule, the request, the answer, curl, the replay line."""
+        check = result.check
+        if result.status == "error":
+            return self.redact(f"ERROR {check.name}: a bug in the contract checks themselves\n{result.error}")
+        lines = []
+        for failure in result.failures:
+            lines += [f"FAILED {check.name} ({check.reference}): {failure.title}", f"  {failure.detail}"]
+            lines += [self._describe(exchange) for exchange in failure.exchanges]
+        if result.reason:
+            lines.append(f"  note: {result.reason}")
+        if any(failure.exchanges and failure.exchanges[0].secret_headers for failure in result.failures):
+            names = ", ".join(header_variable(name) for name in self.config.headers)
+            lines.append(f"  header values are redacted: curl and replay read them from {names}")
+        lines.append(f"  replay: {self.config.replay(self.seed, check.name)}")
+        return self.redact("\n".join(lines))
+
+    def notes_text(self) -> str:
+        """The lenient choices, under their own heading: what the server does where the doc is silent."""
+        if not self.notes:
+            return ""
+        lines = ["The server is lenient here (the doc leaves these open; --strict fails them):"]
+        for note in self.notes:
+            exchange = note.exchange
+            sent = exchange.request_body.decode("utf-8", "replace")
+            sent = sent if len(sent) <= 80 else sent[:80] + "..."
+            lines.append(f"  {note.check}: {note.what}")
+            lines.append(f"    {exchange.method} {exchange.url} {sent!r} -> {exchange.status}")
+        return self.redact("\n".join(lines))
 
     def summary(self) -> str:
         """One line per check, then the totals."""
         lines = []
         for r in self.results:
             extra = f"  ({r.reason})" if r.reason else ""
+            if len(r.failures) > 1:
+                extra += f"  ({len(r.failures)} distinct failures)"
             lines.append(f"  {r.status.upper():7} {r.check.name:34} {r.requests:5} requests {r.seconds:6.2f}s{extra}")
-        counts = {s: sum(r.status == s for r in self.results) for s in ("passed", "failed", "skipped")}
+        counts = {s: sum(r.status == s for r in self.results) for s in ("passed", "failed", "skipped", "error")}
         total = sum(r.requests for r in self.results)
         seconds = sum(r.seconds for r in self.results)
+        errors = f", {counts['error']} errors" if counts["error"] else ""
+        lenient = f"; {len(self.notes)} lenient choices noted" if self.notes else ""
+        strict = "; strict" if self.config.strict else ""
         lines.append(
-            f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped;"
-            f" {total} requests in {seconds:.1f}s; seed {self.seed}"
+            f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped{errors}{lenient};"
+            f" {total} requests in {seconds:.1f}s; seed {self.seed}{strict}"
         )
         return "\n".join(lines)
 
     def write_junit(self, path: Path) -> None:
-        """Write the results as JUnit XML, one test case per check."""
+        """Write the results as JUnit XML, one test case per check; lenient notes as the case's output."""
         suite = ET.Element(
             "testsuite",
             name="contracts",
             tests=str(len(self.results)),
             failures=str(sum(r.status == "failed" for r in self.results)),
+            errors=str(sum(r.status == "error" for r in self.results)),
             skipped=str(sum(r.status == "skipped" for r in self.results)),
             time=f"{sum(r.seconds for r in self.results):.3f}",
         )
         for r in self.results:
             case = ET.SubElement(suite, "testcase", classname="contracts", name=r.check.name, time=f"{r.seconds:.3f}")
-            if r.status == "failed" and r.failure is not None:
-                ET.SubElement(case, "failure", message=r.failure.title).text = self.failure_text(r)
+            if r.status in ("failed", "error"):
+                title = r.failure.title if r.failure is not None else "a bug in the contract checks"
+                tag = "failure" if r.status == "failed" else "error"
+                ET.SubElement(case, tag, message=self.redact(title)).text = self.failure_text(r)
             elif r.status == "skipped":
                 ET.SubElement(case, "skipped", message=r.reason)
+            notes = [note for note in self.notes if note.check == r.check.name]
+            if notes:
+                text = "\n".join(f"lenient: {note.what}" for note in notes)
+                ET.SubElement(case, "system-out").text = self.redact(text)
         path.parent.mkdir(parents=True, exist_ok=True)
         ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
@@ -162,7 +254,7 @@ def hypothesis_settings(config: RunConfig) -> settings:
         deadline=None,
         database=None,
         verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
+        report_multiple_bugs=True,
         phases=(Phase.explicit, Phase.generate, Phase.shrink),
         suppress_health_check=list(HealthCheck),
     )
@@ -192,22 +284,50 @@ def run(
         config.date_tolerance,
         hypothesis_settings(config),
         run_seed,
+        strict=config.strict,
     )
     try:
-        transport.send("GET", "/")  # any answer at all proves the server is there
-        for check in config.selected():
-            if on_start is not None:
-                on_start(check)
-            result = _run_check(ctx, config, check)
-            report.results.append(result)
-            if on_result is not None:
-                on_result(result)
+        report.unreachable = _first_creation(ctx)
+        if report.unreachable is None:
+            for check in config.selected():
+                if on_start is not None:
+                    on_start(check)
+                result = _run_check(ctx, config, check)
+                report.results.append(result)
+                if on_result is not None:
+                    on_result(result)
+                if config.exit_first and result.status in ("failed", "error"):
+                    break
     except Unreachable as exc:
         report.unreachable = str(exc)
     finally:
+        report.notes = list(ctx.notes.values())
         if client is None:
             transport.close()
     return report
+
+
+def _first_creation(ctx: Context) -> str | None:
+    """Create the run's first message (the anchor replies name); say why not if the server is not there.
+
+    No answer at all, or an answer that means the checks are aimed at the wrong place, stops
+    the run before any check, rather than failing every one of them.
+    """
+    path = f"/conversations/{ctx.conversation}/messages"
+    try:
+        exchange = ctx.transport.post_json(path, {"message": "contract anchor"})
+    except CheckFailure as failure:
+        return f"no answer from {ctx.transport.base_url}: {failure.detail}"
+    hint = WRONG_PLACE.get(exchange.status)
+    if 300 <= exchange.status < 400:
+        hint = "a redirect answered: the base URL or path prefix is probably wrong, or a login page is in the way"
+    elif exchange.status == 200 and exchange.content_type == "text/html":
+        hint = "a web page answered: the base URL or path prefix is probably wrong"
+    if hint is not None:
+        return f"POST {exchange.url} answered {exchange.status} {exchange.content_type}: {hint}"
+    with contextlib.suppress(CheckFailure):  # else the checks say what is wrong, with an anchor of their own
+        ctx.adopt_anchor(ctx.conversation, exchange, checks.created(exchange))
+    return None
 
 
 def _run_check(ctx: Context, config: RunConfig, check: ContractCheck) -> CheckResult:
@@ -216,33 +336,79 @@ def _run_check(ctx: Context, config: RunConfig, check: ContractCheck) -> CheckRe
     transport = ctx.transport
     before, started = transport.sent, time.perf_counter()
     transport.budget = before + config.budget(check)
+    ctx.check, ctx.last_failures = check.name, {}
+    result = CheckResult(check, "passed")
     try:
-        check.run(ctx)
-        status, failure = "passed", None
-    except CheckFailure as exc:
-        status, failure = "failed", exc
-    except Unreachable:
-        raise
-    except BaseExceptionGroup as group:  # Hypothesis' report of a flaky failure
-        status, failure = "failed", _from_group(group)
-    except Exception as exc:
-        status, failure = "failed", CheckFailure("error while checking", repr(exc)[:500])
+        _outcome(ctx, check, result)
     finally:
         transport.budget = None
-    return CheckResult(check, status, transport.sent - before, time.perf_counter() - started, failure)
+
+    result.requests, result.seconds = transport.sent - before, time.perf_counter() - started
+    return result
 
 
-def _from_group(group: BaseExceptionGroup) -> CheckFailure:
-    """The first ``CheckFailure`` in a group (Hypothesis' flaky report); ``Unreachable`` is raised again."""
+def _outcome(ctx: Context, check: ContractCheck, result: CheckResult) -> None:
+    """Run ``check`` and set how it ended on ``result``: each distinct failure, or our own bug's traceback."""
+    try:
+        check.run(ctx)
+    except BudgetExhausted:
+        if ctx.last_failures:
+            result.status, result.failures = "failed", list(ctx.last_failures.values())
+            result.reason = "shrinking stopped at the request budget: the last failing request is shown"
+    except CheckFailure as exc:
+        result.status, result.failures = "failed", [exc]
+    except Unreachable:
+        raise
+    except (BaseExceptionGroup, Flaky) as group:  # one failure per distinct cause, or a flaky one
+        if isinstance(group, BaseExceptionGroup):
+            _unreachable(group)
+        failures = _failures(group, ctx)
+        if failures is None:
+            result.status, result.error = "error", "".join(traceback.format_exception(group))
+        else:
+            result.status, result.failures = "failed", failures
+    except Exception:
+        result.status, result.error = "error", traceback.format_exc()
+
+
+def _failures(group: BaseExceptionGroup | Flaky, ctx: Context) -> list[CheckFailure] | None:
+    """The failures in Hypothesis' report, flaky ones marked as such; ``None`` if any is a bug of ours."""
+    failures: list[CheckFailure] = []
+    for exception in [group] if isinstance(group, Flaky) else group.exceptions:
+        if isinstance(exception, Flaky):
+            # A failure that did not recur, or a server whose answers changed what the state
+            # machine generated next: either way, the failure it had seen is what to show.
+            found = (
+                [leaf for leaf in _leaves(exception) if isinstance(leaf, CheckFailure)]
+                if isinstance(exception, BaseExceptionGroup)
+                else []
+            )
+            seen = found or list(ctx.last_failures.values())
+            if not seen:
+                return None
+            failures.append(_flaky(seen[0]))
+        elif isinstance(exception, CheckFailure):
+            failures.append(exception)
+        elif isinstance(exception, BaseExceptionGroup):
+            inner = _failures(exception, ctx)
+            if inner is None:
+                return None
+            failures += inner
+        else:
+            return None
+    return failures
+
+
+def _flaky(first: CheckFailure) -> CheckFailure:
+    """A failure that did not happen again when Hypothesis replayed its request."""
+    return CheckFailure(f"{first.title} (flaky: it did not fail again)", first.detail, *first.exchanges)
+
+
+def _unreachable(group: BaseExceptionGroup) -> None:
+    """Raise the first ``Unreachable`` in ``group``, if there is one."""
     unreachable, _ = group.split(Unreachable)
     if unreachable is not None:
         raise _leaves(unreachable)[0]
-    failures, _ = group.split(CheckFailure)
-    if failures is None:
-        return CheckFailure("flaky failure", str(group)[:500])
-    first = _leaves(failures)[0]
-    assert isinstance(first, CheckFailure)
-    return CheckFailure(f"{first.title} (flaky: it did not fail every time)", first.detail, *first.exchanges)
 
 
 def _leaves(group: BaseExceptionGroup) -> list[BaseException]:

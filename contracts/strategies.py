@@ -1,4 +1,8 @@
-"""Hypothesis strategies for requests: valid bodies from the schema files, and every kind of bad input."""
+"""What to send: valid bodies from the schema files, probes of every kind of odd input, and the boundary cases.
+
+The boundary cases are fixed lists, sent before the generated examples at every seed (as
+Schemathesis' coverage phase does), so that catching a defect does not depend on the seed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 import schemas
+from contracts.probes import MAX_ID, Probe, Reading, dumps, folds_to_documented, json_probe, spellings
 
 Body = dict[str, Any]
 
@@ -29,6 +34,8 @@ TRICKY_TEXTS = (
     "\x00",
     "back\\slash and 'quotes' \"here\"",
 )
+#: Long ASCII texts, 4 KiB and 64 KiB: a server that cuts, or crashes on, long texts shows it at every seed.
+LONG_TEXTS = tuple(("0123456789abcdef" * (size // 16))[:-3] + "end" for size in (4096, 65536))
 WHITESPACE = st.text(alphabet=" \t\n\r\u00a0\u2003\u3000", max_size=4)
 
 
@@ -46,8 +53,13 @@ def message_texts() -> st.SearchStrategy[str]:
 
 def extra_fields() -> st.SearchStrategy[Body]:
     """Fields the doc does not name, which a server must ignore (DERIVATION.md, B4)."""
-    names = st.text(min_size=1, max_size=12).filter(lambda n: n not in ("message", "parent_id"))
-    return st.dictionaries(names, from_schema({}), max_size=3)
+    return st.dictionaries(_unknown_keys(), from_schema({}), max_size=3)
+
+
+def _unknown_keys() -> st.SearchStrategy[str]:
+    # Not the documented keys, nor a spelling a case-insensitive decoder (Go's) reads as one.
+    documented = ("message", "parent_id")
+    return st.text(min_size=1, max_size=12).filter(lambda n: n not in documented and not folds_to_documented(n))
 
 
 def valid_bodies(parents: list[int]) -> st.SearchStrategy[Body]:
@@ -70,7 +82,8 @@ def schema_bodies() -> st.SearchStrategy[Body]:
 
 def _without_parent(body: Any) -> Body:
     assert isinstance(body, dict)  # the request schema generates objects only
-    return {key: value for key, value in body.items() if key != "parent_id"}
+    # parent_id would name nothing; a key that folds to a documented one is read as it by Go.
+    return {key: value for key, value in body.items() if key != "parent_id" and not folds_to_documented(key)}
 
 
 _NOT_STRING: st.SearchStrategy[Any] = st.one_of(
@@ -90,51 +103,173 @@ _NOT_PARENT: st.SearchStrategy[Any] = st.one_of(
 )
 
 
-def invalid_bodies() -> st.SearchStrategy[Any]:
-    """JSON documents that break the request schema (DERIVATION.md, B2-B3)."""
+def invalid_bodies(parents: list[int]) -> st.SearchStrategy[Any]:
+    """JSON documents outside the request schema (DERIVATION.md, B2-B3): no string message, or an odd parent_id."""
     no_message = st.fixed_dictionaries({}, optional={"parent_id": st.none() | st.integers(1, 10)})
     bad_message = st.fixed_dictionaries({"message": _NOT_STRING})
-    bad_parent = st.fixed_dictionaries({"message": st.text(max_size=10), "parent_id": _NOT_PARENT})
     not_object = st.one_of(st.lists(st.text(max_size=3), max_size=2), st.text(max_size=5), st.integers(), st.none())
+    odd_parent = _NOT_PARENT | st.sampled_from([str(parent) for parent in parents] or ["1"])
+    bad_parent = st.fixed_dictionaries({"message": st.text(max_size=10), "parent_id": odd_parent})
     return st.one_of(no_message, bad_message, bad_parent, not_object)
 
 
-def malformed_json() -> st.SearchStrategy[bytes]:
-    """Bytes sent as ``application/json`` that are not JSON (DERIVATION.md, B1, B6)."""
-    valid = st.builds(lambda text: json.dumps({"message": text}).encode(), st.text(max_size=20))
+#: What each class of probe is, in reports (a failure's title starts with it).
+NO_MESSAGE = "a body without a string message"
+ODD_PARENT = "a parent_id that is not an integer"
+IMPOSSIBLE_PARENT = "a reply to a parent that cannot exist"
+MALFORMED = "malformed JSON"
+NOT_JSON = "a body not sent as application/json"
+ODD_CONVERSATION = "a conversation id other than digits from 1 to 2^63-1"
+
+
+def _body_class(body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        parent = body.get("parent_id")
+        return IMPOSSIBLE_PARENT if isinstance(parent, int) and not isinstance(parent, bool) else ODD_PARENT
+    return NO_MESSAGE
+
+
+def body_probes(conversation: int, parents: list[int]) -> st.SearchStrategy[Probe]:
+    """Probes of bodies outside the schema, sent to ``conversation``."""
+    return invalid_bodies(parents).map(lambda body: json_probe(_body_class(body), conversation, body))
+
+
+def boundary_bodies(conversation: int, anchor: int) -> tuple[Probe, ...]:
+    """The canonical bodies outside the schema: each a rejection class, or a reading a lenient server makes."""
+    bodies: list[Any] = [
+        {},
+        {"parent_id": None},
+        {"parent_id": anchor},
+        {"message": None},
+        {"message": 1},
+        {"message": True},
+        {"message": ["x"]},
+        {"message": {}},
+        [],
+        ["message"],
+        "message",
+        None,
+        {"MESSAGE": "a key in upper case"},
+        {"Message": "a key in title case", "Parent_Id": anchor},
+    ]
+    bodies += [
+        {"message": "an odd parent_id", "parent_id": parent}
+        for parent in ("1", str(anchor), " 1", "abc", "", True, False, 1.5, [anchor], {"id": anchor})
+    ]
+    bodies += [{"message": "a parent that cannot exist", "parent_id": parent} for parent in (0, -1, MAX_ID + 1, 2**64)]
+    return tuple(json_probe(_body_class(body), conversation, body) for body in bodies)
+
+
+def malformed_json(conversation: int) -> st.SearchStrategy[Probe]:
+    """Probes of bytes sent as ``application/json`` that are not strict JSON (DERIVATION.md, B1, B6)."""
+    valid = st.builds(lambda text: dumps({"message": text}), st.text(max_size=20))
     truncated = st.builds(lambda raw, cut: raw[: cut % len(raw)], valid, st.integers(0, 100))
-    invalid_utf8 = st.sampled_from(
-        [b'{"message": "\xff\xfe"}', b'{"message": "\xc3\x28"}', b'{"message": "\xed\xa0\x80"}']
+    bad_bytes = st.sampled_from(
+        [b"\xff", b"\xfe\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf0\x9f\x98", b"\x80", b"\xc0\xaf"]
     )
-    fixed = st.sampled_from(
-        [
-            b"",
-            b"{",
-            b"}",
-            b"{'message': 'single quotes'}",
-            b'{"message": "x",}',
-            b'{"message": NaN}',
-            b"nul\x00l",
-            b"[1,]",
-        ]
+    text = st.text(max_size=8).map(lambda t: json.dumps(t)[1:-1].encode())
+    invalid_utf8 = st.builds(lambda a, bad, b: b'{"message": "' + a + bad + b + b'"}', text, bad_bytes, text)
+    trailing = st.builds(lambda raw, tail: raw + tail, valid, st.sampled_from([b" trailing", b"{}", b"\x00", b"]"]))
+    pair = (st.text(max_size=8), st.text(max_size=8))
+    duplicates = st.builds(lambda a, b: b'{"message": ' + dumps(a) + b', "message": ' + dumps(b) + b"}", *pair)
+    raw = st.one_of(truncated, invalid_utf8, trailing, duplicates)
+    return raw.map(lambda content: Probe(MALFORMED, str(conversation), content))
+
+
+def boundary_json(conversation: int) -> tuple[Probe, ...]:
+    """The canonical malformed bodies, NaN and Infinity among them; JSON5 forms with the reading they would have."""
+    where = str(conversation)
+    raws = [
+        b"",
+        b"{",
+        b"}",
+        b'{"message": "cut short',
+        b'{"message": NaN}',
+        b'{"message": Infinity}',
+        b'{"message": -Infinity}',
+        b'{"message": "NaN parent", "parent_id": NaN}',
+        b'{"message": "NaN in an unknown field", "score": NaN}',
+        b"nul\x00l",
+        b"[1,]",
+        b'{"message": "\xff\xfe"}',
+        b'{"message": "\xc3\x28 after a bad lead byte"}',
+        b'{"message": "\xed\xa0\x80 an encoded surrogate"}',
+        b'{"message": "\xf0\x9f\x98 a cut-off emoji"}',
+        b'\xef\xbb\xbf{"message": "after a byte-order mark"}',
+        b'{"message": "first", "message": "last"}',
+        b'{"message": "trailing data"} trailing',
+        b'{"message": "first document"}{"message": "second document"}',
+    ]
+    json5 = {
+        b"{'message': 'single quotes'}": "single quotes",
+        b'{"message": "trailing comma",}': "trailing comma",
+        b'{message: "unquoted key"}': "unquoted key",
+        b'{"message": "a comment" /* here */}': "a comment",
+    }
+    probes = [Probe(MALFORMED, where, raw) for raw in raws]
+    probes += [
+        Probe(MALFORMED, where, raw, extra=(Reading(text, conversation, None, "accepts JSON5 syntax"),))
+        for raw, text in json5.items()
+    ]
+    return tuple(probes)
+
+
+_CONTENT_TYPES = (
+    None,
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/xml",
+    "text/json",
+    "application/merge-patch+json",
+)
+
+
+def non_json_bodies(conversation: int) -> st.SearchStrategy[Probe]:
+    """Probes of a valid JSON body sent with another content type, or none (DERIVATION.md, B1)."""
+    return st.builds(
+        lambda content_type, text: Probe(NOT_JSON, str(conversation), dumps({"message": text}), content_type),
+        st.sampled_from(_CONTENT_TYPES),
+        st.text(max_size=20),
     )
-    garbage_after = st.builds(lambda raw: raw + b" trailing", valid)
-    return st.one_of(truncated, invalid_utf8, fixed, garbage_after)
 
 
-def non_json_content_types() -> st.SearchStrategy[str | None]:
-    """Content types that are not JSON; ``None`` sends none at all (DERIVATION.md, B1)."""
-    return st.sampled_from(
-        [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"]
+def boundary_content_types(conversation: int) -> tuple[Probe, ...]:
+    """Each content type once, with a valid body."""
+    return tuple(
+        Probe(
+            NOT_JSON,
+            str(conversation),
+            dumps({"message": f"sent as {content_type or 'no content type'}"}),
+            content_type,
+        )
+        for content_type in _CONTENT_TYPES
     )
 
 
-def impossible_conversations() -> st.SearchStrategy[str]:
-    """Path segments that cannot be a conversation id: not an integer, zero, negative, beyond 64 bits (P1-P2)."""
-    return st.one_of(
+def odd_conversations(conversation: int) -> st.SearchStrategy[Probe]:
+    """Probes of path segments that are not plain digits from 1 to 2^63-1 (P1, P2).
+
+    Most name no conversation (zero, negative, fractional, words, beyond 64 bits); the others
+    spell ``conversation`` another way, so that a server that reads them writes only there.
+    """
+    impossible = st.one_of(
         st.just("0"),
         st.integers(max_value=-1).map(str),
         st.integers(min_value=2**64).map(str),
         st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer()).map(repr),
-        st.sampled_from(["abc", "1e3", "0x10", "one", "%20", "1%2C2", "null", "true"]),
+        st.sampled_from(IMPOSSIBLE_SEGMENTS),
     )
+    segments = impossible | st.sampled_from(spellings(conversation))
+    return st.builds(
+        lambda segment, text: Probe(ODD_CONVERSATION, segment, dumps({"message": text})), segments, st.text(max_size=10)
+    )
+
+
+IMPOSSIBLE_SEGMENTS = ("abc", "one", "%20", "1%2C2", "null", "true", "NaN", "Infinity", "-0", "1.5")
+
+
+def boundary_conversations(conversation: int) -> tuple[Probe, ...]:
+    """Zero, negative, fractional, words, 2^63 and 2^64, then the other spellings of ``conversation``."""
+    segments = ("0", "-1", str(MAX_ID + 1), str(2**64), *IMPOSSIBLE_SEGMENTS, *spellings(conversation))
+    return tuple(Probe(ODD_CONVERSATION, segment, dumps({"message": f"posted to {segment}"})) for segment in segments)

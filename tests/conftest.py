@@ -1,6 +1,7 @@
 """Shared test set-up: Hypothesis profiles (``HYPOTHESIS_PROFILE=ci|dev|thorough``)."""
 
 import os
+import random
 
 from hypothesis import HealthCheck, settings
 
@@ -10,3 +11,22 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+#: Contract runs in the tests use seed 0 and one more that changes with every `make test` run,
+#: printed in the header; set CONTRACTS_TEST_SEED to replay one. The controller picks it before
+#: the xdist workers start, and they inherit it, so every worker collects the same test ids.
+SEED_VARIABLE = "CONTRACTS_TEST_SEED"
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):
+        os.environ.setdefault(SEED_VARIABLE, str(random.SystemRandom().randrange(2**32)))
+
+
+def pytest_report_header(config):
+    return f"contract runs at seeds 0 and {os.environ[SEED_VARIABLE]} (replay: {SEED_VARIABLE}=N make test)"
+
+
+def contract_seeds():
+    """Seed 0, and this run's changing seed (in the test id, so a failure names it)."""
+    return [0, int(os.environ[SEED_VARIABLE])]

@@ -199,8 +199,19 @@ def _default_message(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _any_content_type(environ: dict[str, Any]) -> None:
-    environ["CONTENT_TYPE"] = "application/json"
+def _text_body_as_message() -> Callable[..., Iterable[bytes]]:
+    """A server that, for a text/plain body, stores the raw body as the message: not what the JSON says."""
+    app = create_app()
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("CONTENT_TYPE", "").startswith("text/plain"):
+            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            body = json.dumps({"message": raw.decode("utf-8", "replace")}).encode()
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+            environ["CONTENT_TYPE"] = "application/json"
+        return app(environ, start_response)
+
+    return wsgi
 
 
 def _any_conversation(environ: dict[str, Any]) -> None:
@@ -237,6 +248,6 @@ BROKEN_FAKES: dict[str, Callable[[], Callable[..., Iterable[bytes]]]] = {
     "edited-at-set": lambda: _set("edited_at", lambda b, s: b["date"]),
     "string-parent-id-accepted": lambda: _requests(_coerce_parent),
     "missing-message-accepted": lambda: _requests(_default_message),
-    "any-content-type-accepted": lambda: _environ(_any_content_type),
+    "text-body-read-as-message": _text_body_as_message,
     "impossible-conversation-accepted": lambda: _environ(_any_conversation),
 }

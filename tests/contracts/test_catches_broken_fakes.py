@@ -1,25 +1,29 @@
-"""The suite passes on the correct fake and fails on every broken one."""
+"""The suite passes on the correct fake and fails on every broken one, at seed 0 and at this run's changing seed."""
 
 import httpx
 import pytest
 
 from contracts import RunConfig, run
 from mockserver import create_app
+from tests.conftest import contract_seeds
 from tests.contracts.broken_fakes import BROKEN_FAKES
 
 BASE = "http://fake.test"
 
 
-def run_against(app, seed=0):
+def run_against(app, seed=0, **config):
     client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE)
     # Default settings, so that the defaults themselves are what is shown to catch every fault.
-    return run(RunConfig(base_url=BASE, other_conversation=2, seed=seed), client=client)
+    return run(RunConfig(base_url=BASE, conversation=1, other_conversation=2, seed=seed, **config), client=client)
 
 
-def test_the_correct_fake_passes_every_check():
-    report = run_against(create_app())
-    assert report.exit_code == 0, "\n".join(report.failure_text(r) for r in report.results if r.failure)
+@pytest.mark.parametrize("seed", contract_seeds())
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+def test_the_correct_fake_passes_every_check(seed, strict):
+    report = run_against(create_app(), seed, strict=strict)
+    assert report.exit_code == 0, "\n".join(report.failure_text(r) for r in report.results if r.failures)
     assert {r.status for r in report.results} == {"passed"}
+    assert report.notes == []  # the fake makes no lenient choice: its rules are the project's
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_FAKES))
@@ -31,12 +35,42 @@ def test_every_broken_fake_still_creates_a_plain_message(name):
     assert answer.is_success, (answer.status_code, answer.text[:200])
 
 
+@pytest.mark.parametrize("seed", contract_seeds())
 @pytest.mark.parametrize("name", sorted(BROKEN_FAKES))
-def test_every_broken_fake_fails(name):
-    report = run_against(BROKEN_FAKES[name]())
-    assert report.exit_code == 1, f"{name} passed the suite"
+def test_every_broken_fake_fails(name, seed):
+    report = run_against(BROKEN_FAKES[name](), seed)
+    assert report.exit_code == 1, f"{name} passed the suite at seed {seed}"
     for result in report.results:
-        if result.failure is not None:
-            assert result.failure.title
-            for exchange in result.failure.exchanges:
+        for failure in result.failures:
+            assert failure.title
+            for exchange in failure.exchanges:
                 assert exchange.curl().startswith("curl ")
+
+
+# Which check catches each broken fake, in its boundary phase or at once: not a seed's luck.
+CAUGHT_BY = {
+    "crash-on-astral-plane": "message-echo",
+    "crash-on-long-message": "message-echo",
+    "message-html-escaped": "message-echo",
+    "message-nfc-normalised": "message-echo",
+    "message-nul-dropped": "message-echo",
+    "message-trimmed": "message-echo",
+    "is-reply-on-explicit-null": "reply-flag",
+    "reply-parent-null": "reply-flag",
+    "replies-cannot-find-parent": "reply-flag",
+    "string-parent-id-accepted": "invalid-bodies",
+    "missing-message-accepted": "invalid-bodies",
+    "malformed-json-crashes": "malformed-json",
+    "text-body-read-as-message": "non-json-bodies",
+    "impossible-conversation-accepted": "odd-conversation-ids",
+    "parent-in-other-conversation-accepted": "cross-conversation-parent",
+    "ids-deduplicated-by-text": "unique-ids",
+    "ids-per-conversation": "unique-ids",
+}
+
+
+@pytest.mark.parametrize(("name", "check"), sorted(CAUGHT_BY.items()))
+def test_boundary_cases_alone_catch_the_input_dependent_fakes(name, check):
+    # One example generated, so what catches the fake is the fixed boundary phase.
+    report = run_against(BROKEN_FAKES[name](), seed=12345, checks=(check,), max_examples=1)
+    assert report.exit_code == 1, f"{check} missed {name} in its boundary phase"

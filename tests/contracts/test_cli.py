@@ -19,6 +19,8 @@ def test_exit_0_against_the_fake_with_a_summary_and_junit(live_fake, tmp_path, c
         [
             "--base-url",
             live_fake.url,
+            "--conversation",
+            "1",
             "--other-conversation",
             "2",
             "--max-examples",
@@ -39,29 +41,53 @@ def test_exit_0_against_the_fake_with_a_summary_and_junit(live_fake, tmp_path, c
 
 @pytest.mark.slow
 def test_exit_1_with_a_reproducible_report_against_a_broken_server(live_broken, capsys):
-    code = main(["--base-url", live_broken.url, "--checks", "message-echo", "--seed", "1", "--max-examples", "10"])
+    code = main(
+        [
+            "--base-url",
+            live_broken.url,
+            "--conversation",
+            "1",
+            "--checks",
+            "message-echo",
+            "--seed",
+            "1",
+            "--max-examples",
+            "10",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "FAILED message-echo (B2, R9): message changed" in out
     assert "reproduce: curl -i -X POST" in out
-    assert f"replay: contracts --base-url {live_broken.url} --seed 1 --checks message-echo" in out
+    replay = f"contracts --base-url {live_broken.url} --conversation 1 --max-examples 10 --seed 1 --checks message-echo"
+    assert f"replay: {replay}" in out
 
 
 def test_without_other_conversation_cross_checks_are_skipped_not_passed(live_fake, capsys):
-    code = main(["--base-url", live_fake.url, "--checks", "cross-conversation-parent"])
+    code = main(["--base-url", live_fake.url, "--conversation", "1", "--checks", "cross-conversation-parent"])
     assert code == 0
     assert "SKIPPED cross-conversation-parent" in capsys.readouterr().out
 
 
 def test_unreachable_server_is_exit_2_and_never_passes(capsys):
-    code = main(["--base-url", f"http://127.0.0.1:{free_closed_port()}", "--max-examples", "2"])
+    code = main(["--base-url", f"http://127.0.0.1:{free_closed_port()}", "--conversation", "1", "--max-examples", "2"])
     assert code == 2
     assert "cannot reach" in capsys.readouterr().err
 
 
 def test_dry_run_sends_nothing(capsys):
     # Nothing listens there: a dry run that sent a request would fail with exit 2.
-    code = main(["--base-url", f"http://127.0.0.1:{free_closed_port()}", "--dry-run", "--max-examples", "10"])
+    code = main(
+        [
+            "--base-url",
+            f"http://127.0.0.1:{free_closed_port()}",
+            "--conversation",
+            "1",
+            "--dry-run",
+            "--max-examples",
+            "10",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "at most" in out and "message-echo" in out
@@ -76,10 +102,11 @@ def test_dry_run_sends_nothing(capsys):
         (["--rate-limit", "fast"], "is not N/s"),
         (["--conversation", "0"], "--conversation"),
         (["--conversation", "2", "--other-conversation", "2"], "must differ"),
+        (["--checks", "rejects-non-json"], "unknown check(s): rejects-non-json"),
     ],
 )
 def test_usage_errors_are_exit_2(argv, needle, capsys):
-    assert main(["--base-url", "http://127.0.0.1:1", *argv]) == 2
+    assert main(["--base-url", "http://127.0.0.1:1", "--conversation", "1", *argv]) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
 

@@ -24,7 +24,10 @@ def test_headers_are_sent_and_exchanges_recorded():
     assert seen[0].headers["content-type"] == "application/json"
     assert exchange.status == 201 and exchange.json() == {"ok": True}
     assert exchange.url == "http://server.test/conversations/1/messages"
-    assert "-H 'Authorization: Bearer t'" in exchange.curl()
+    assert "-H 'Authorization: Bearer t'" in exchange.curl(show_secrets=True)
+    # Given for the run, so redacted by default: curl reads it from the environment.
+    assert '-H "Authorization: $CONTRACTS_HEADER_AUTHORIZATION"' in exchange.curl()
+    assert "Bearer t" not in exchange.curl() and "Bearer t" not in exchange.describe()
 
 
 def test_429_is_waited_out_as_retry_after_says(monkeypatch):

@@ -1,0 +1,68 @@
+"""Correct servers that are not the fake pass by default; --strict fails the lenient ones, and only those."""
+
+import httpx
+import pytest
+
+from contracts import RunConfig, run
+from tests.conftest import contract_seeds
+from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
+
+BASE = "http://fake.test"
+
+
+def run_against(app, seed, strict=False):
+    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE)
+    return run(RunConfig(base_url=BASE, conversation=1, other_conversation=2, seed=seed, strict=strict), client=client)
+
+
+def failures(report):
+    return "\n".join(report.failure_text(r) for r in report.results if r.status != "passed")
+
+
+@pytest.mark.parametrize("seed", contract_seeds())
+@pytest.mark.parametrize("name", sorted(LENIENT_FAKES))
+def test_a_lenient_server_passes_with_its_choices_noted(name, seed):
+    report = run_against(LENIENT_FAKES[name](), seed)
+    assert report.exit_code == 0, failures(report)
+    assert report.notes, f"{name}: nothing noted, so the boundary phase never met its leniency"
+    text = report.notes_text()
+    assert text.startswith("The server is lenient here")
+    assert all(note.what in text for note in report.notes)
+
+
+@pytest.mark.parametrize("name", sorted(LENIENT_FAKES))
+def test_strict_fails_a_lenient_server(name):
+    report = run_against(LENIENT_FAKES[name](), seed=0, strict=True)
+    assert report.exit_code == 1
+    titles = [f.title for r in report.results for f in r.failures]
+    assert titles and all(title.startswith("lenient (--strict): ") for title in titles), titles
+
+
+@pytest.mark.parametrize("seed", contract_seeds())
+@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
+@pytest.mark.parametrize("name", sorted(DIFFERENT_FAKES))
+def test_a_server_that_differs_where_the_doc_allows_passes_even_strict(name, strict, seed):
+    report = run_against(DIFFERENT_FAKES[name](), seed, strict)
+    assert report.exit_code == 0, failures(report)
+    assert report.notes == []
+
+
+@pytest.mark.parametrize(
+    ("name", "noted"),
+    [
+        ("replace-decoding", "decodes invalid UTF-8 as U+FFFD"),
+        ("per-byte-replace-decoding", "decodes invalid UTF-8 as U+FFFD, one per byte"),
+        ("no-content-type-check", "reads a body sent as text/plain as JSON"),
+        ("numeric-path", "reads the path's '0x1' as the number 1"),
+        ("first-value-decoding", "reads the first JSON value and ignores what follows"),
+        ("first-duplicate-key", "takes the first of duplicate keys"),
+        ("case-insensitive-keys", "matches keys case-insensitively ('MESSAGE' read as message)"),
+        ("coercing-parent-id", "reads a string parent_id as the integer it spells"),
+        ("coercing-parent-id", "reads a boolean parent_id as 0 or 1"),
+        ("nan-accepting", "accepts NaN and Infinity (a JSON extension)"),
+        ("bom-skipping", "ignores a byte-order mark"),
+    ],
+)
+def test_each_leniency_is_named_in_the_report(name, noted):
+    report = run_against(LENIENT_FAKES[name](), seed=0)
+    assert any(noted in note.what for note in report.notes), [note.what for note in report.notes]
