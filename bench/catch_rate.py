@@ -1,16 +1,19 @@
-"""Catch rate and time of our contract suite beside Schemathesis, on the correct fake and every broken one.
+"""Catch rate, false alarms and time of our contract suite beside Schemathesis.
+
+Against the correct fake, every broken fake (each must be caught), and every correct
+server that is lenient or different where the doc allows (none may be failed).
 
 ``python -m bench.catch_rate``. Each fake is served on loopback by waitress, the server
 ``mockserver serve`` uses, in a thread of this process; both tools run as their own
 command-line programs with default settings:
 
-- ours: ``contracts --base-url URL --other-conversation 2``;
+- ours: ``contracts --base-url URL --conversation 1 --other-conversation 2``;
 - Schemathesis: ``st run URL/openapi.json --checks all`` on the fake's own OpenAPI
   document, limited to the operation under contract (``createMessage``): the admin
   operations are the fake's, and would only add time.
 
-A fake is caught when the tool exits non-zero; a false alarm is a non-zero exit on the
-correct fake.
+A fake is caught when the tool exits non-zero; a false alarm is a non-zero exit on a
+correct server.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
+from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 
 TIMEOUT = 600
 
@@ -58,7 +62,15 @@ def _served(app: Any) -> Iterator[str]:
 
 
 def _ours(url: str) -> list[str]:
-    return [str(Path(PYTHON).with_name("contracts")), "--base-url", url, "--other-conversation", "2"]
+    return [
+        str(Path(PYTHON).with_name("contracts")),
+        "--base-url",
+        url,
+        "--conversation",
+        "1",
+        "--other-conversation",
+        "2",
+    ]
 
 
 def _schemathesis(url: str) -> list[str]:
@@ -84,10 +96,18 @@ def _run(argv: list[str]) -> Outcome:
         return Outcome(result.returncode != 0, time.perf_counter() - started)
 
 
+#: The servers that a tool must pass.
+CORRECT: dict[str, Callable[[], Any]] = {
+    "(correct fake)": create_app,
+    **{f"(lenient) {name}": factory for name, factory in sorted(LENIENT_FAKES.items())},
+    **{f"(different) {name}": factory for name, factory in sorted(DIFFERENT_FAKES.items())},
+}
+
+
 def measure(names: Iterable[str] | None = None) -> dict[str, dict[str, Outcome]]:
-    """For the correct fake and each broken one: how each tool did."""
-    fakes: dict[str, Callable[[], Any]] = {"(correct fake)": create_app}
-    fakes.update({name: BROKEN_FAKES[name] for name in (names or sorted(BROKEN_FAKES))})
+    """For every correct server and each broken fake: how each tool did."""
+    every: dict[str, Callable[[], Any]] = {**CORRECT, **BROKEN_FAKES}
+    fakes = {name: every[name] for name in names} if names else every
     outcomes: dict[str, dict[str, Outcome]] = {}
     for name, factory in fakes.items():
         outcomes[name] = {}
@@ -106,16 +126,19 @@ def measure(names: Iterable[str] | None = None) -> dict[str, dict[str, Outcome]]
 
 def report(outcomes: dict[str, dict[str, Outcome]]) -> str:
     """Catch rate, false alarms and total time per tool."""
-    broken = [name for name in outcomes if name != "(correct fake)"]
+    broken = [name for name in outcomes if name not in CORRECT]
+    correct = [name for name in outcomes if name in CORRECT]
     lines = []
     for tool in ("ours", "schemathesis"):
         caught = sum(outcomes[name][tool].failed for name in broken)
-        alarm = outcomes["(correct fake)"][tool].failed
+        alarms = [name for name in correct if outcomes[name][tool].failed]
         seconds = sum(o[tool].seconds for o in outcomes.values())
         lines.append(
-            f"{tool:13} caught {caught}/{len(broken)} broken fakes ({caught / len(broken):.0%}),"
-            f" false alarm on the correct fake: {'YES' if alarm else 'no'}, total time {seconds:.0f} s"
+            f"{tool:13} caught {caught}/{len(broken)} broken fakes ({caught / max(len(broken), 1):.0%}),"
+            f" false alarms on {len(alarms)}/{len(correct)} correct servers, total time {seconds:.0f} s"
         )
+        if alarms:
+            lines.append(f"{'':13} false alarms: {', '.join(alarms)}")
     only_ours = [n for n in broken if outcomes[n]["ours"].failed and not outcomes[n]["schemathesis"].failed]
     only_theirs = [n for n in broken if outcomes[n]["schemathesis"].failed and not outcomes[n]["ours"].failed]
     lines.append(f"caught only by ours: {', '.join(only_ours) or 'none'}")

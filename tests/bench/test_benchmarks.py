@@ -25,3 +25,17 @@ def test_the_floor_is_served_like_the_fake_and_prints_its_url():
     with process([PYTHON, "-m", "bench.floor_app", "2"]) as url:
         answer = httpx.post(f"{url}/conversations/1/messages", json={"message": "hi"})
     assert answer.status_code == 201 and answer.json()["type"] == "text"
+
+
+def test_the_seed_sweep_expects_the_right_verdicts_and_gets_them():
+    from bench import seed_sweep
+
+    jobs = seed_sweep.jobs(broken_seeds=2, correct_seeds=1)
+    assert ("message-trimmed", 1, False, 1) in jobs
+    assert ("(the fake)", 0, True, 0) in jobs
+    assert ("go-like", 0, False, 0) in jobs and ("go-like", 0, True, 1) in jobs
+    assert ("parent-as-id", 0, True, 0) in jobs
+    for job in [("message-trimmed", 0, False, 1), ("go-like", 0, True, 1), ("go-like", 0, False, 0)]:
+        assert seed_sweep.verdict(job) == (job, job[3])
+    text = seed_sweep.report({"broken_seeds": 2, "correct_seeds": 1, "runs": 3, "wrong": [], "seconds": 1.0})
+    assert "broken fakes caught: 52/52 runs" in text and "false alarms on correct servers: 0 in" in text

@@ -80,3 +80,50 @@ def test_curl_reproduces_binary_bodies():
     transport = transport_for(lambda request: httpx.Response(400))
     exchange = transport.send("POST", "/c", b"\xff\x00", {"Content-Type": "application/json"})
     assert "printf '\\xff\\x00'" in exchange.curl()
+
+
+def resets_then(answers):
+    """A handler that resets the connection for each ``None`` in ``answers``, then answers the status given."""
+    pending = list(answers)
+
+    def handler(request):
+        status = pending.pop(0)
+        if status is None:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(status)
+
+    return handler
+
+
+def test_a_reset_of_a_request_that_writes_nothing_is_sent_again_once():
+    transport = transport_for(resets_then([None, 400]))
+    exchange = transport.send("POST", "/conversations/1/messages", b"{", retry_resets=True)
+    assert exchange.status == 400
+    assert transport.sent == 2
+
+
+def test_a_second_reset_is_a_failure_that_shows_the_request():
+    transport = transport_for(resets_then([None, None]))
+    with pytest.raises(CheckFailure, match="no answer") as info:
+        transport.send("POST", "/conversations/1/messages", b"{", retry_resets=True)
+    (exchange,) = info.value.exchanges
+    assert exchange.status == 0 and exchange.request_body == b"{"
+    assert "again on a fresh connection" in exchange.error
+    assert "answer:  none (RemoteProtocolError" in exchange.describe()
+
+
+def test_a_reset_of_a_request_that_may_write_is_never_sent_twice():
+    transport = transport_for(resets_then([None, 201]))
+    with pytest.raises(CheckFailure, match="no answer"):
+        transport.send("POST", "/conversations/1/messages", b'{"message": "x"}')
+    assert transport.sent == 1
+
+
+def test_a_timeout_is_not_retried():
+    def handler(request):
+        raise httpx.ReadTimeout("timed out")
+
+    transport = transport_for(handler)
+    with pytest.raises(CheckFailure, match="no answer"):
+        transport.send("POST", "/c", b"{", retry_resets=True)
+    assert transport.sent == 1

@@ -1,0 +1,230 @@
+"""What a CI engineer reads: exit statuses, distinct causes, flaky vs cut short, secrets, replay lines."""
+
+import os
+import shlex
+import socket
+import threading
+import xml.etree.ElementTree as ET
+
+import httpx
+import pytest
+from flask import Response, request
+
+from contracts import RunConfig, run
+from contracts.catalog import CHECKS, ContractCheck
+from contracts.cli import main
+from contracts.context import Context
+from contracts.failures import BudgetExhausted, CheckFailure
+from contracts.runner import _run_check, hypothesis_settings
+from contracts.transport import Transport
+from mockserver import create_app
+from tests.contracts.broken_fakes import BROKEN_FAKES
+
+BASE = "http://fake.test"
+SECRET = "Bearer s3cr3t-t0ken-value"
+
+
+def in_process(app, **config):
+    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE)
+    return run(RunConfig(base_url=BASE, conversation=1, **config), client=client)
+
+
+class SilentServer:
+    """A TCP server that accepts connections and then hangs (``close=False``) or closes them at once."""
+
+    def __init__(self, close):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.close, self.held = close, []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.close() if self.close else self.held.append(conn)
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["hung", "closed-at-once"])
+def test_no_answer_before_any_check_is_exit_2_in_one_line(close, capsys):
+    server = SilentServer(close)
+    code = main(["--base-url", server.url, "--conversation", "1", "--timeout", "0.5"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.startswith("contracts: error: no answer from") and captured.err.count("\n") == 1
+    assert "Traceback" not in captured.err + captured.out
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [
+        (404, "the base URL or path prefix is probably wrong"),
+        (405, "the base URL or path prefix is probably wrong"),
+        (401, "the server wants credentials"),
+        (302, "a redirect answered"),
+    ],
+)
+def test_answers_that_mean_the_wrong_place_stop_the_run_with_exit_2(status, hint):
+    def handler(req):
+        return httpx.Response(status, headers={"Location": "/login"} if status == 302 else {})
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    report = run(RunConfig(base_url=BASE, conversation=1), client=client)
+    assert report.exit_code == 2 and report.results == []
+    assert hint in report.unreachable
+
+
+def test_a_wrong_path_prefix_on_a_real_server_is_exit_2_not_a_wall_of_failures(live_fake, capsys):
+    code = main(["--base-url", f"{live_fake.url}/api/v2", "--conversation", "1"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "answered 404" in captured.err and "path prefix is probably wrong" in captured.err
+    assert "FAILED" not in captured.out
+
+
+def test_an_html_page_answering_a_creation_is_the_wrong_place():
+    client = httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(200, html="<html></html>")))
+    report = run(RunConfig(base_url=BASE, conversation=1), client=client)
+    assert report.exit_code == 2 and "a web page answered" in report.unreachable
+
+
+def test_a_bug_in_the_checks_is_exit_3_with_its_traceback(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise TypeError("a bug of ours")
+
+    monkeypatch.setattr("contracts.checks.dated_now", broken)
+    report = in_process(create_app(), checks=("date",), seed=1)
+    assert report.exit_code == 3
+    (result,) = report.results
+    assert result.status == "error" and result.failures == []
+    text = report.failure_text(result)
+    assert "a bug in the contract checks themselves" in text
+    assert "Traceback" in text and "TypeError: a bug of ours" in text
+
+
+def test_the_cli_turns_an_unexpected_crash_into_exit_3(monkeypatch, capsys):
+    def crash(*args, **kwargs):
+        raise RuntimeError("runner bug")
+
+    monkeypatch.setattr("contracts.cli.run", crash)
+    assert main(["--base-url", BASE, "--conversation", "1"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error" in err and "RuntimeError: runner bug" in err
+
+
+def two_defects():
+    """Trims messages and answers 500 to astral-plane text: two causes in one check."""
+    app = BROKEN_FAKES["message-trimmed"]()
+
+    @app.before_request
+    def crash():
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and any(ord(c) > 0xFFFF for c in str(body.get("message"))):
+            return Response("boom", 500)
+        return None
+
+    return app
+
+
+def test_a_second_defect_is_not_hidden_behind_the_first():
+    report = in_process(two_defects(), checks=("message-echo",), seed=3)
+    (result,) = report.results
+    titles = {failure.title for failure in result.failures}
+    assert titles == {"message changed", "creation refused"}, titles
+    assert "2 distinct failures" in report.summary()
+
+
+def first_time_fails():
+    """Answers 500 to each body the first time it sees it: a failure that never recurs."""
+    app = create_app()
+    seen = set()
+
+    @app.before_request
+    def once():
+        body = request.get_data()
+        if request.method == "POST" and body not in seen:
+            seen.add(body)
+            return Response("first time", 500)
+        return None
+
+    return app
+
+
+def test_flaky_is_said_only_of_a_failure_that_did_not_recur():
+    report = in_process(first_time_fails(), checks=("date",), seed=2)
+    (result,) = report.results
+    assert result.status == "failed"
+    assert result.failures[0].title.endswith("(flaky: it did not fail again)")
+
+
+def test_a_budget_that_stops_shrinking_says_so_and_shows_the_last_failing_request():
+    transport = Transport(BASE, client=httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(500))))
+    ctx = Context(transport, 1, None, 300, hypothesis_settings(RunConfig(BASE, 1)), 0)
+    shown = transport.send("POST", "/conversations/1/messages", b'{"message": "x"}')
+
+    def fails_then_runs_out(ctx):
+        with pytest.raises(CheckFailure), ctx.causes():
+            raise CheckFailure("server error", "answered 500", shown)
+        raise BudgetExhausted("spent")
+
+    check = ContractCheck("demo", "a demo", "R1", fails_then_runs_out)
+    result = _run_check(ctx, RunConfig(BASE, 1), check)
+    assert result.status == "failed"
+    assert result.failures[0].exchanges == (shown,)
+    assert result.reason == "shrinking stopped at the request budget: the last failing request is shown"
+
+
+@pytest.mark.slow
+def test_header_values_are_redacted_everywhere_the_run_writes(live_broken, tmp_path, capsys):
+    junit = tmp_path / "contracts.xml"
+    argv = ["--base-url", live_broken.url, "--conversation", "1", "--checks", "message-echo", "--seed", "1"]
+    code = main([*argv, "--header", f"Authorization: {SECRET}", "--junit-xml", str(junit)])
+    captured = capsys.readouterr()
+    assert code == 1
+    written = captured.out + captured.err + junit.read_text()
+    assert SECRET not in written and "s3cr3t" not in written
+    assert "Authorization: ***" in captured.out
+    assert '-H "Authorization: $CONTRACTS_HEADER_AUTHORIZATION"' in captured.out
+    assert main([*argv, "--header", f"Authorization: {SECRET}", "--show-secrets"]) == 1
+    assert SECRET in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_replay_line_reproduces_the_run(live_broken, capsys, monkeypatch):
+    argv = ["--base-url", live_broken.url, "--conversation", "3", "--other-conversation", "4"]
+    argv += ["--header", f"X-Token: {SECRET}", "--max-examples", "4", "--strict", "--checks", "message-echo"]
+    assert main(argv) == 1
+    first = capsys.readouterr().out
+    (replay,) = [line.split("replay: ", 1)[1] for line in first.splitlines() if "replay: " in line]
+    assert SECRET not in replay
+    for needed in ("--conversation 3", "--other-conversation 4", "--max-examples 4", "--strict", "--seed"):
+        assert needed in replay
+    monkeypatch.setenv("CONTRACTS_HEADER_X_TOKEN", SECRET)
+    words = [os.path.expandvars(word) for word in shlex.split(replay)]
+    assert main(words[1:]) == 1
+    again = capsys.readouterr().out
+    failed = [line for line in first.splitlines() if line.startswith("FAILED")]
+    assert failed and failed == [line for line in again.splitlines() if line.startswith("FAILED")]
+
+
+def test_lenient_notes_reach_the_junit_report(tmp_path):
+    from tests.contracts.lenient_fakes import LENIENT_FAKES
+
+    report = in_process(LENIENT_FAKES["no-content-type-check"](), checks=("non-json-bodies",), seed=0)
+    assert report.exit_code == 0 and report.notes
+    path = tmp_path / "junit.xml"
+    report.write_junit(path)
+    case = ET.parse(path).getroot().find("testcase")
+    assert case.find("failure") is None
+    assert "lenient: a body not sent as application/json" in case.find("system-out").text
+
+
+@pytest.mark.slow
+def test_strict_passes_the_fake_itself(live_fake, capsys):
+    code = main(["--base-url", live_fake.url, "--conversation", "1", "--other-conversation", "2", "--strict"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"{len(CHECKS)} passed, 0 failed, 0 skipped" in out and "; strict" in out
+    assert "lenient" not in out
