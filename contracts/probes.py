@@ -233,18 +233,19 @@ def conversation_readings(segment: str) -> tuple[tuple[int, str | None], ...]:
     """The conversation a server may read the path segment as, with how (``None``: decimal digits).
 
     Other spellings of a number are what a lenient parser reads: JavaScript's ``Number()``
-    (``1e3``, ``0x10``, ``+5``, ``5.0``, padding spaces), Python's ``int()`` (``1_000``).
+    (``1e3``, ``0x10``, ``+5``, ``5.0``, padding spaces), Python's ``int()`` (``1_000``),
+    Ruby's ``Integer()`` (a leading zero means octal).
     Ids outside 1 to 2^63-1 name no conversation, so they have none.
     """
     text = unquote(segment)
+    found: list[tuple[int, str | None]] = []
     if text.isascii() and text.isdigit():
-        number, how = int(text), None
-    else:
-        spelled = _number(text.strip())
-        if spelled is None:
-            return ()
-        number, how = spelled, f"reads the path's {segment!r} as the number {spelled}"
-    return ((number, how),) if 1 <= number <= MAX_ID else ()
+        found.append((int(text), None))
+        if text.startswith("0") and set(text) <= set("01234567") and int(text, 8) != int(text):
+            found.append((int(text, 8), f"reads the path's {segment!r} as octal (Ruby's Integer())"))
+    elif (spelled := _number(text.strip())) is not None:
+        found.append((spelled, f"reads the path's {segment!r} as the number {spelled}"))
+    return tuple((number, how) for number, how in found if 1 <= number <= MAX_ID)
 
 
 def _number(text: str) -> int | None:
@@ -265,7 +266,9 @@ def _number(text: str) -> int | None:
 
 def spellings(conversation: int) -> tuple[str, ...]:
     """Other spellings of ``conversation`` for the path: a server that reads them still writes only there."""
-    forms = [f"00{conversation}", f"+{conversation}", hex(conversation), quote(f" {conversation}")]
+    forms = [f"+{conversation}", hex(conversation), quote(f" {conversation}")]
+    if conversation < 8:  # leading zeros: octal to some parsers (Ruby's Integer()), the same number only here
+        forms.append(f"00{conversation}")
     if conversation < 2**53:  # exact as a double, so a JavaScript server reads the same number
         forms += [f"{conversation}.0", f"{conversation}e0"]
     return tuple(forms)

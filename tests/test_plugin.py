@@ -138,9 +138,13 @@ def test_contract_checks_in_a_users_suite(pytester):
         """
     )
     pytester.runpytest_subprocess("--contract-max-examples", "5").assert_outcomes(passed=2)
-    dead = pytester.runpytest_subprocess("--contract-base-url", "http://127.0.0.1:9", "--contract-max-examples", "2")
+    target = ["--contract-base-url", "http://127.0.0.1:9"]
+    dead = pytester.runpytest_subprocess(*target, "--contract-conversation", "5", "--contract-max-examples", "2")
     dead.assert_outcomes(failed=2)  # unreachable: even the check that would skip fails
     dead.stdout.fnmatch_lines(["*cannot be reached*"])
+    unnamed = pytester.runpytest_subprocess(*target)  # a real server, but no conversation named to write to
+    unnamed.assert_outcomes(errors=2)
+    unnamed.stdout.fnmatch_lines(["*--contract-base-url needs --contract-conversation*"])
 
 
 def test_each_xdist_worker_has_its_own_fake(pytester):

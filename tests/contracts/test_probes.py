@@ -113,9 +113,14 @@ def test_another_content_type_is_read_as_json_leniently():
     ],
 )
 def test_spellings_of_a_number_read_as_it(segment, number, plain):
+    # (a leading zero is also octal to Ruby's Integer(), but 007 is 7 either way)
     ((found, how),) = conversation_readings(segment)
     assert found == number
     assert (how is None) == plain
+
+
+def test_a_leading_zero_may_be_read_as_octal():
+    assert conversation_readings("0010") == ((10, None), (8, "reads the path's '0010' as octal (Ruby's Integer())"))
 
 
 @pytest.mark.parametrize(
