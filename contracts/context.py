@@ -12,11 +12,14 @@ from hypothesis import reject, seed
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
+import schemas
 from contracts import checks
 from contracts.failures import BudgetExhausted, CheckFailure
 from contracts.probes import Probe
 from contracts.transport import Exchange, Transport
 
+#: The operation under contract, declared once in ``schemas``: every request here is built from it.
+CREATE_MESSAGE = schemas.operation("createMessage")
 #: Bodies up to this many bytes get no 413 from a correct server (the doc sets no limit, and every
 #: mainstream stack's default limit is above it: Express's is 100 KB).
 SMALL_BODY = 16 * 1024
@@ -158,7 +161,7 @@ class Context:
 
 
 def _messages(conversation: int | str) -> str:
-    return f"/conversations/{conversation}/messages"
+    return CREATE_MESSAGE.url(conversation=conversation)
 
 
 def _within_budget(send: Callable[[], Exchange]) -> Exchange:

@@ -22,6 +22,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote
 
+import schemas
+
 #: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
 MAX_ID = 2**63 - 1
 JSON = "application/json"
@@ -60,7 +62,7 @@ class Probe:
     @property
     def path(self) -> str:
         """The request path, the segment as given."""
-        return f"/conversations/{self.conversation}/messages"
+        return schemas.operation("createMessage").url(conversation=self.conversation)
 
     @cached_property
     def readings(self) -> tuple[Reading, ...]:

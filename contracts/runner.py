@@ -16,6 +16,7 @@ import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.errors import Flaky
 
+import schemas
 from contracts import checks
 from contracts.catalog import CHECKS, ContractCheck
 from contracts.context import Context, Note
@@ -313,7 +314,7 @@ def _first_creation(ctx: Context) -> str | None:
     No answer at all, or an answer that means the checks are aimed at the wrong place, stops
     the run before any check, rather than failing every one of them.
     """
-    path = f"/conversations/{ctx.conversation}/messages"
+    path = schemas.operation("createMessage").url(conversation=ctx.conversation)
     try:
         exchange = ctx.transport.post_json(path, {"message": "contract anchor"})
     except CheckFailure as failure:

@@ -8,11 +8,11 @@ Public API:
 - :class:`LiveServer`: a fake on a free port in a background thread.
 """
 
-from mockserver.app import create_app
+from mockserver.app import create_app, store_of
 from mockserver.config import MockConfig
 from mockserver.faults import Failure, Latency
 from mockserver.seed import Seed
 from mockserver.server import LiveServer
-from mockserver.store import Store, StoredMessage, store_of
+from mockserver.store import Store, StoredMessage
 
 __all__ = ["Failure", "Latency", "LiveServer", "MockConfig", "Seed", "Store", "StoredMessage", "create_app", "store_of"]

@@ -1,46 +1,41 @@
-"""The fake's control API under ``/__mock__/``: reset, seed, inspect, faults, clock."""
+"""The handlers of the fake's control API under ``/__mock__/`` (reset, seed, inspect, faults, clock), by operation id.
+
+Every body is read by ``read_json`` against the schema its operation declares: one way to
+validate input, one 422 with JSON pointers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, request
 
-from mockserver.faults import Faults
+import schemas
+from mockserver.config import MockConfig
 from mockserver.render import json_response, message_json
 from mockserver.seed import Seed
-from mockserver.store import Store, store_of
+from mockserver.store import Store
 from mockserver.validation import parse_id, query_int, read_json
 
 #: Largest page of stored messages one request may ask for.
 MAX_PAGE = 1000
 
 
-def _store() -> Store:
-    return store_of(current_app)
+def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., Response]]:
+    """The handler of each of the fake's admin operations, by operation id."""
 
+    def body(op_id: str) -> Any:
+        return read_json(request, config.max_body_bytes, schemas.operation(op_id).body)
 
-def _read_json(schema: str | None = None) -> Any:
-    return read_json(request, _store().config.max_body_bytes, schema)
-
-
-def admin_blueprint() -> Blueprint:
-    """Build the admin blueprint (a fresh one per app, so that apps share nothing)."""
-    bp = Blueprint("admin", __name__)
-
-    @bp.post("/reset")
-    def reset() -> Response:
-        _store().reset()
+    def reset_fake() -> Response:
+        store.reset()
         return Response(status=204)
 
-    @bp.post("/seed")
-    def seed() -> Response:
-        result = _store().seed(Seed.from_json(_read_json()))
-        return json_response(result.to_json())
+    def seed_fake() -> Response:
+        return json_response(store.seed(Seed.from_json(body("seedFake"))).to_json())
 
-    @bp.get("/conversations/<conversation>/messages")
-    def list_messages(conversation: str) -> Response:
-        store = _store()
+    def list_stored_messages(conversation: str) -> Response:
         conversation_id = parse_id(conversation, "conversation")
         offset = query_int(request, "offset", 0, 0, 2**31)
         limit = query_int(request, "limit", 50, 1, MAX_PAGE)
@@ -48,37 +43,46 @@ def admin_blueprint() -> Blueprint:
         page = [message_json(store, message) for message in items]
         return json_response({"items": page, "total": total, "offset": offset, "limit": limit})
 
-    @bp.get("/messages/<message_id>")
-    def get_message(message_id: str) -> Response:
-        store = _store()
-        return json_response(message_json(store, store.message(parse_id(message_id, "message"))))
+    def get_stored_message(id: str) -> Response:  # the path parameter's declared name
+        return json_response(message_json(store, store.message(parse_id(id, "message"))))
 
-    @bp.get("/journal")
-    def journal() -> Response:
+    def get_journal() -> Response:
         limit = query_int(request, "limit", 100_000, 1, 100_000)
-        return json_response({"entries": [entry.to_json() for entry in _store().journal.entries(limit)]})
+        return json_response({"entries": [entry.to_json() for entry in store.journal.entries(limit)]})
 
-    @bp.route("/faults", methods=["GET", "PUT", "DELETE"])
-    def faults() -> Response:
-        controls: Faults = _store().faults
-        if request.method == "PUT":
-            controls.set_json(_read_json())
-        elif request.method == "DELETE":
-            controls.clear()
-            return Response(status=204)
-        return json_response(controls.to_json())
+    def get_faults() -> Response:
+        return json_response(store.faults.to_json())
 
-    @bp.route("/clock", methods=["GET", "POST"])
-    def clock() -> Response:
-        controls = _store().clock
-        if request.method == "POST":
-            command = _read_json("clock")
-            if "freeze" in command:
-                controls.freeze(command["freeze"])
-            elif "advance" in command:
-                controls.advance(command["advance"])
-            else:
-                controls.reset()
-        return json_response(controls.state())
+    def set_faults() -> Response:
+        store.faults.set_json(body("setFaults"))
+        return json_response(store.faults.to_json())
 
-    return bp
+    def clear_faults() -> Response:
+        store.faults.clear()
+        return Response(status=204)
+
+    def get_clock() -> Response:
+        return json_response(store.clock.state())
+
+    def set_clock() -> Response:
+        command = body("setClock")
+        if "freeze" in command:
+            store.clock.freeze(command["freeze"])
+        elif "advance" in command:
+            store.clock.advance(command["advance"])
+        else:
+            store.clock.reset()
+        return json_response(store.clock.state())
+
+    return {
+        "resetFake": reset_fake,
+        "seedFake": seed_fake,
+        "listStoredMessages": list_stored_messages,
+        "getStoredMessage": get_stored_message,
+        "getJournal": get_journal,
+        "getFaults": get_faults,
+        "setFaults": set_faults,
+        "clearFaults": clear_faults,
+        "getClock": get_clock,
+        "setClock": set_clock,
+    }

@@ -1,44 +1,53 @@
-"""The documented endpoint and the OpenAPI document."""
+"""The handlers of the vendor's operation and of the documents, by operation id."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from flask import Flask, Request, Response, request
+from flask import Request, Response, request
 
 import schemas
-from mockserver.errors import BadParameter, NotFound
+from mockserver.config import MockConfig
+from mockserver.errors import BadParameter, from_store
 from mockserver.render import json_text_response, message_text
-from mockserver.store import Store, store_of
+from mockserver.store import NotStored, Store
 from mockserver.validation import parse_id, read_json
 
-#: The header naming the acting user (a seeded user's id); absent: the default user.
-USER_HEADER = "X-Mock-User"
-USER_ENVIRON = "HTTP_X_MOCK_USER"
+#: Where WSGI puts the ``X-Mock-User`` header.
+USER_ENVIRON = "HTTP_" + schemas.USER_HEADER.upper().replace("-", "_")
+CREATE_MESSAGE = schemas.operation("createMessage")
 
 
-def register_public_api(app: Flask) -> None:
-    """Add the documented endpoint and ``/openapi.json`` to ``app``."""
-    store = store_of(app)
-    max_body = store.config.max_body_bytes
-    openapi_bytes = json.dumps(schemas.openapi_document()).encode()
+def public_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., Response]]:
+    """The handler of each vendor operation, and of the two documents, by operation id."""
+    max_body = config.max_body_bytes
+    vendor_bytes = json.dumps(schemas.vendor_document()).encode()
+    fake_bytes = json.dumps(schemas.fake_document()).encode()
 
-    @app.post("/conversations/<conversation>/messages", endpoint="create-message")
     def create_message(conversation: str) -> Response:
         current = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not five
         conversation_id = parse_id(conversation, "conversation")
         store.require_conversation(conversation_id)
         author_id = _acting_user(store, current)
-        body = read_json(current, max_body, "create-message-request")
+        body = read_json(current, max_body, CREATE_MESSAGE.body)
         parent_id = body.get("parent_id")
         created = store.create_message(
             conversation_id, body["message"], None if parent_id is None else int(parent_id), author_id
         )
         return json_text_response(message_text(store, created), 201)
 
-    @app.get("/openapi.json", endpoint="openapi")
-    def openapi() -> Response:
-        return Response(openapi_bytes, mimetype="application/json")
+    def vendor_document() -> Response:
+        return Response(vendor_bytes, mimetype="application/json")
+
+    def fake_document() -> Response:
+        return Response(fake_bytes, mimetype="application/json")
+
+    return {
+        CREATE_MESSAGE.id: create_message,
+        "getVendorDocument": vendor_document,
+        "getFakeDocument": fake_document,
+    }
 
 
 def _acting_user(store: Store, current: Request) -> int | None:
@@ -47,5 +56,6 @@ def _acting_user(store: Store, current: Request) -> int | None:
         return None
     try:
         return int(store.user(parse_id(raw.strip(), "user"))["id"])
-    except NotFound:
-        raise BadParameter(f"{USER_HEADER} must be the id of a seeded user, not {raw!r}") from None
+    except NotStored as missing:
+        detail = f"{schemas.USER_HEADER} must be the id of a seeded user, not {raw!r}"
+        raise BadParameter(detail) from from_store(missing)

@@ -10,11 +10,13 @@ from types import FrameType
 
 import click
 
+import schemas
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.errors import MockError
 from mockserver.seed import Seed
 from mockserver.server import LOOPBACK, production_server
+from mockserver.validation import validate
 
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
 
@@ -27,11 +29,12 @@ def _load_seed(path: Path | None, demo: bool) -> Seed:
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"cannot read seed file {str(path)!r}: {exc}", param_hint="--seed") from None
     try:
-        return Seed.from_json(doc)
+        validate("seed", doc)
     except MockError as exc:
         raise click.BadParameter(
             f"seed file {str(path)!r} is not a valid seed: {exc.detail}", param_hint="--seed"
         ) from None
+    return Seed.from_json(doc)
 
 
 @click.group()
@@ -81,10 +84,14 @@ def serve(
     url = f"http://{_url_host(host)}:{server.effective_port}"
     click.echo(f"mockserver: serving the fake at {url}")
     body = '{"message": "hi"}'
+    create = schemas.operation("createMessage")
     click.echo(
-        f"  try:     curl -X POST {url}/conversations/1/messages -H 'Content-Type: application/json' -d '{body}'"
+        f"  try:     curl -X {create.method} {url}{create.url(conversation=1)}"
+        f" -H 'Content-Type: application/json' -d '{body}'"
     )
-    click.echo(f"  docs:    {url}/openapi.json   admin: {url}/__mock__/journal")
+    click.echo(f"  docs:    {url}{schemas.operation('getVendorDocument').path} (the vendor's contract)")
+    click.echo(f"           {url}{schemas.operation('getFakeDocument').path} (the fake's own API)")
+    click.echo(f"  journal: {url}{schemas.operation('getJournal').path}")
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
     click.echo("  stop:    Ctrl-C")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import schemas
+
 Headers = list[tuple[str, str]]
 
-ALLOWED_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
+#: The declared operations' methods, and the preflight's own.
+ALLOWED_METHODS = ", ".join((*schemas.methods(), "OPTIONS"))
 EXPOSED_HEADERS = "Allow, Retry-After"
 #: How long a browser may cache a preflight answer, in seconds.
 MAX_AGE = "600"

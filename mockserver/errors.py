@@ -12,6 +12,8 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from mockserver.store import Clash, Misplaced, NotStored, StoreError
+
 PROBLEM_JSON = "application/problem+json"
 
 log = logging.getLogger("mockserver")
@@ -109,6 +111,22 @@ class InjectedFailure(MockError):
         self.title = HTTP_STATUS_CODES.get(status, self.title)
 
 
+#: How each of the store's errors is answered: the one place the domain meets HTTP.
+_STORE_ERRORS: dict[type[StoreError], type[MockError]] = {
+    NotStored: NotFound,
+    Clash: Conflict,
+    Misplaced: Unprocessable,
+}
+
+
+def from_store(error: StoreError) -> MockError:
+    """The problem a store error is answered with."""
+    for kind in type(error).__mro__:
+        if kind in _STORE_ERRORS:
+            return _STORE_ERRORS[kind](str(error))
+    raise TypeError(f"no answer declared for {type(error).__name__}") from error
+
+
 def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     """Return ``doc`` as an ``application/problem+json`` response."""
     return Response(json.dumps(doc), status=doc["status"], headers=headers, mimetype=PROBLEM_JSON)
@@ -116,6 +134,10 @@ def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None)
 
 def _handle_mock_error(error: MockError) -> Response:
     return problem_response(error.problem())
+
+
+def _handle_store_error(error: StoreError) -> Response:
+    return problem_response(from_store(error).problem())
 
 
 def _handle_http(error: HTTPException) -> Response | HTTPException:
@@ -140,5 +162,6 @@ def register_error_handlers(app: Flask, on_crash: Callable[[Exception], None]) -
         return problem_response(doc)
 
     app.register_error_handler(MockError, _handle_mock_error)
+    app.register_error_handler(StoreError, _handle_store_error)
     app.register_error_handler(HTTPException, _handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
+from mockserver.config import MockConfig
 from mockserver.cors import CorsPolicy
 from mockserver.errors import PROBLEM_JSON, InjectedFailure
 from mockserver.journal import BODY_LIMIT
@@ -38,10 +39,11 @@ class ConnectionDropped(ConnectionAbortedError):
 class Pipeline:
     """Wraps the Flask app of a fake; ``app.wsgi_app`` is replaced by an instance."""
 
-    def __init__(self, app: Flask, store: Store, cors: CorsPolicy) -> None:
+    def __init__(self, app: Flask, store: Store, config: MockConfig, cors: CorsPolicy) -> None:
         self.flask = app
         self.inner = app.wsgi_app
         self.store = store
+        self.max_body_bytes = config.max_body_bytes
         self.cors = cors
         # Bound once: every request uses them, and each lookup costs on the hot path.
         self._faults = store.faults
@@ -113,7 +115,7 @@ class Pipeline:
     def _drop(self, environ: WSGIEnvironment, route: str, started: float) -> None:
         # Read the body first: unread bytes would turn the close into a reset on some stacks.
         length = int(environ.get("CONTENT_LENGTH") or 0)
-        if 0 < length <= self.store.config.max_body_bytes:
+        if 0 < length <= self.max_body_bytes:
             environ[RAW_BODY] = environ["wsgi.input"].read(length)
         self._record(environ, 0, started, b"")
         # Werkzeug's server hands over the socket, shut at once; waitress (run with

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
-from mockserver.validation import validate
-
 #: The acting user when no user is seeded: the author of the doc's example.
 DEFAULT_USER: Mapping[str, Any] = {
     "id": 1,
@@ -49,8 +47,11 @@ class Seed:
 
     @classmethod
     def from_json(cls, doc: Any) -> Seed:
-        """Build a seed from a JSON document; raise ``SchemaViolation`` if it breaks ``seed.json``."""
-        validate("seed", doc)
+        """Build a seed from a JSON document valid against ``seed.json``.
+
+        Callers check it first, the one way the fake checks input: ``mockserver.validation``
+        (the admin API through ``read_json``, the CLI and ``MockServer.seed`` through ``validate``).
+        """
         return cls(
             users=tuple(doc.get("users", ())),
             conversations=tuple(doc.get("conversations", ())),

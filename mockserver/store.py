@@ -1,4 +1,8 @@
-"""The fake's state: users, conversations, messages, and the controls, in one object behind a lock."""
+"""The fake's state: users, conversations, messages, and the controls, in one object behind a lock.
+
+The store is the domain: it knows nothing of HTTP. It raises its own errors
+(``StoreError``), which ``errors.py`` maps to problem documents in one place.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,30 @@ import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from flask import Flask
-
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
-from mockserver.errors import Conflict, NotFound, Unprocessable
 from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.seed import DEFAULT_USER, Seed, SeedResult
-from mockserver.validation import MAX_ID
 
-EXTENSION = "mockserver"
+#: Conversation and message ids are positive signed 64-bit integers (schemas/conversation-id.json).
+MAX_ID = 2**63 - 1
+
+
+class StoreError(Exception):
+    """Something the store cannot do; ``errors.py`` says how each kind is answered."""
+
+
+class NotStored(StoreError):
+    """No such conversation (with strict conversations), message or user."""
+
+
+class Clash(StoreError):
+    """The request clashes with stored state (a seeded id already used, ids run out)."""
+
+
+class Misplaced(StoreError):
+    """A reply to a message of another conversation."""
 
 
 class StoredMessage(NamedTuple):
@@ -44,7 +61,7 @@ class Store:
     """Every piece of one fake's state. ``reset()`` returns it to the start-up seed."""
 
     def __init__(self, config: MockConfig) -> None:
-        self.config = config
+        self._config = config
         self.clock = Clock(config.clock)
         self.faults = Faults(random.Random(config.random_seed))
         self.journal = Journal(config.journal_size)
@@ -75,7 +92,7 @@ class Store:
             self.clock.reset()
             self.faults.clear()
             self.journal.clear()
-            self.seed(self.config.seed)
+            self.seed(self._config.seed)
             if not self._users:
                 self._add_user(DEFAULT_USER)
 
@@ -138,29 +155,29 @@ class Store:
     # -- reads -------------------------------------------------------------------
 
     def require_conversation(self, conversation_id: int) -> None:
-        """Raise ``NotFound`` unless the conversation exists (in strict mode: was seeded)."""
-        if self.config.strict_conversations and conversation_id not in self._conversations:
-            raise NotFound(f"conversation {conversation_id} does not exist (the fake runs with strict conversations)")
+        """Raise ``NotStored`` unless the conversation exists (in strict mode: was seeded)."""
+        if self._config.strict_conversations and conversation_id not in self._conversations:
+            raise NotStored(f"conversation {conversation_id} does not exist (the fake runs with strict conversations)")
 
     def message(self, message_id: int) -> StoredMessage:
-        """Return the stored message ``message_id``, or raise ``NotFound``."""
+        """Return the stored message ``message_id``, or raise ``NotStored``."""
         found = self._messages.get(message_id)
         if found is None:
-            raise NotFound(f"message {message_id} does not exist")
+            raise NotStored(f"message {message_id} does not exist")
         return StoredMessage._make(found)
 
     def user(self, user_id: int) -> Mapping[str, Any]:
-        """Return the user ``user_id``, or raise ``NotFound``."""
+        """Return the user ``user_id``, or raise ``NotStored``."""
         found = self._users.get(user_id)
         if found is None:
-            raise NotFound(f"user {user_id} does not exist")
+            raise NotStored(f"user {user_id} does not exist")
         return found
 
     def user_json(self, user_id: int) -> str:
-        """The user ``user_id`` as JSON text (made once per user), or raise ``NotFound``."""
+        """The user ``user_id`` as JSON text (made once per user), or raise ``NotStored``."""
         found = self._user_json.get(user_id)
         if found is None:
-            raise NotFound(f"user {user_id} does not exist")
+            raise NotStored(f"user {user_id} does not exist")
         return found
 
     def page(self, conversation_id: int, offset: int, limit: int) -> tuple[list[StoredMessage], int]:
@@ -187,8 +204,8 @@ class Store:
     ) -> StoredMessage:
         """Store a new message and return it.
 
-        Raises ``NotFound`` for an unknown conversation (strict mode), author or parent,
-        and ``Unprocessable`` for a parent in another conversation.
+        Raises ``NotStored`` for an unknown conversation (strict mode), author or parent,
+        ``Misplaced`` for a parent in another conversation, ``Clash`` for an id already used.
         """
         with self._lock:
             if seeding:
@@ -199,26 +216,20 @@ class Store:
             if parent_id is not None:
                 parent = self._messages.get(parent_id)
                 if parent is None:
-                    raise NotFound(f"parent message {parent_id} does not exist")
+                    raise NotStored(f"parent message {parent_id} does not exist")
                 if parent[_CONVERSATION] != conversation_id:
-                    raise Unprocessable(
+                    raise Misplaced(
                         f"parent message {parent_id} belongs to conversation {parent[_CONVERSATION]},"
                         f" not {conversation_id}"
                     )
             if message_id is not None:
                 if message_id < self._next_id:
-                    raise Conflict(f"message id {message_id} must exceed every stored id ({self._next_id - 1})")
+                    raise Clash(f"message id {message_id} must exceed every stored id ({self._next_id - 1})")
                 self._next_id = message_id
             if self._next_id > MAX_ID:
-                raise Conflict("the fake has run out of message ids")
+                raise Clash("the fake has run out of message ids")
             row = (self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date)
             self._next_id += 1
             self._messages[row[0]] = row
             self._by_conversation.setdefault(conversation_id, []).append(row)
             return StoredMessage._make(row)
-
-
-def store_of(app: Flask) -> Store:
-    """Return the store held by ``app`` (built by ``create_app``)."""
-    store: Store = app.extensions[EXTENSION]
-    return store

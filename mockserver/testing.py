@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mockserver.app import store_of
 from mockserver.faults import Failure, Latency
 from mockserver.render import message_json
 from mockserver.seed import Seed, SeedResult
 from mockserver.server import LiveServer
-from mockserver.store import Store, store_of
+from mockserver.store import Store
+from mockserver.validation import validate
 
 
 class ServerError(AssertionError):
@@ -40,6 +42,7 @@ class MockServer:
     ) -> SeedResult:
         """Add users, conversations and messages, in ``schemas/seed.json`` form."""
         doc = {"users": list(users), "conversations": list(conversations), "messages": list(messages)}
+        validate("seed", doc)
         return self.store.seed(Seed.from_json(doc))
 
     def messages(self, conversation: int) -> list[dict[str, Any]]:

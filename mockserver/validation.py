@@ -20,11 +20,10 @@ from mockserver.errors import (
     SchemaViolation,
     UnsupportedMediaType,
 )
+from mockserver.store import MAX_ID
 
 #: Where ``read_json`` leaves the raw body in the WSGI environ.
 RAW_BODY = "mockserver.body"
-#: Conversation ids are positive signed 64-bit integers (schemas/conversation-id.json).
-MAX_ID = 2**63 - 1
 MAX_DIGITS = len(str(MAX_ID))
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
 

@@ -1,21 +1,54 @@
-"""JSON Schema files derived from the vendor's doc, and the OpenAPI document built from them.
+"""JSON Schema files derived from the vendor's doc, the operations declared once, and the OpenAPI documents.
 
 The files beside this module are the single source of truth for the kit: the fake
 validates requests with them, the contract tests generate requests from them and
-validate answers with them. ``DERIVATION.md`` explains each rule.
+validate answers with them. ``DERIVATION.md`` explains each rule. Each operation (the
+vendor's one and the fake's own) is declared once in ``_operations.py``; the documents,
+the fake's routes and the contract checks' requests come from those declarations.
 
 Public API:
 
-- :func:`names`: the names of every schema file (without ``.json``).
+- :func:`names`: the name of every schema (without ``.json``).
 - :func:`load`: a self-contained copy of one schema (cross-file ``$ref`` s inlined
   under ``definitions``), ready for hypothesis-jsonschema.
 - :func:`validator`: a Draft 7 validator for one schema, built once and cached.
 - :func:`is_valid`: a fast yes/no check against one schema, for hot paths.
-- :func:`openapi_document`: the OpenAPI 3.1 document assembled from the same files.
-- :data:`ADMIN_PREFIX`: where the fake's admin API lives, in that document and in the fake.
+- :data:`OPERATIONS`, :func:`operation`, :func:`vendor_operations`, :func:`methods`:
+  the operation declarations (:class:`Operation`).
+- :func:`vendor_document`: the vendor's contract as OpenAPI 3.1, and nothing else.
+- :func:`fake_document`: the fake's own API as OpenAPI 3.1.
+- :data:`ADMIN_PREFIX`, :data:`USER_HEADER`: where the fake's API lives, and its user header.
 """
 
-from schemas._openapi import ADMIN_PREFIX, openapi_document
+from schemas._openapi import fake_document, vendor_document
+from schemas._operations import (
+    ADMIN_PREFIX,
+    OPERATIONS,
+    USER_HEADER,
+    Answer,
+    Operation,
+    Parameter,
+    methods,
+    operation,
+    vendor_operations,
+)
 from schemas._registry import UnknownSchemaError, is_valid, load, names, validator
 
-__all__ = ["ADMIN_PREFIX", "UnknownSchemaError", "is_valid", "load", "names", "openapi_document", "validator"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "OPERATIONS",
+    "USER_HEADER",
+    "Answer",
+    "Operation",
+    "Parameter",
+    "UnknownSchemaError",
+    "fake_document",
+    "is_valid",
+    "load",
+    "methods",
+    "names",
+    "operation",
+    "validator",
+    "vendor_document",
+    "vendor_operations",
+]

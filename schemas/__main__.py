@@ -1,7 +1,10 @@
-"""Print the OpenAPI document: ``python -m schemas > openapi.json``."""
+"""Print an OpenAPI document: ``python -m schemas`` the vendor's contract, ``python -m schemas --fake`` the fake's."""
 
 import json
+import sys
 
-from schemas import openapi_document
+from schemas import fake_document, vendor_document
 
-print(json.dumps(openapi_document(), indent=2))
+if sys.argv[1:] not in ([], ["--fake"]):
+    sys.exit("usage: python -m schemas [--fake]")
+print(json.dumps(fake_document() if sys.argv[1:] else vendor_document(), indent=2))

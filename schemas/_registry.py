@@ -12,6 +12,8 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft7Validator
 
+from schemas._operations import vendor_operations
+
 Schema = dict[str, Any]
 
 _SUFFIX = ".json"
@@ -21,22 +23,35 @@ class UnknownSchemaError(LookupError):
     """Raised when a schema name has no file."""
 
 
+def _fault_route() -> Schema:
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Fault route",
+        "description": "The vendor operation a fault rule applies to; '*' (the default) for all of them.",
+        "type": "string",
+        "enum": ["*", *(op.id for op in vendor_operations())],
+    }
+
+
+#: Schemas made from the operation declarations rather than written in a file.
+_DERIVED: dict[str, Callable[[], Schema]] = {"fault-route": _fault_route}
+
+
 @cache
 def names() -> tuple[str, ...]:
-    """Return the name of every schema file, sorted."""
-    return tuple(
-        sorted(
-            entry.name.removesuffix(_SUFFIX) for entry in files(__package__).iterdir() if entry.name.endswith(_SUFFIX)
-        )
-    )
+    """Return the name of every schema (the files, and those derived from the operations), sorted."""
+    found = {entry.name.removesuffix(_SUFFIX) for entry in files(__package__).iterdir() if entry.name.endswith(_SUFFIX)}
+    return tuple(sorted(found | set(_DERIVED)))
 
 
 @cache
 def _raw(name: str) -> Schema:
     if name not in names():
         raise UnknownSchemaError(f"no schema named {name!r}; known: {', '.join(names())}")
-    text = (files(__package__) / f"{name}{_SUFFIX}").read_text(encoding="utf-8")
-    schema: Schema = json.loads(text)
+    if name in _DERIVED:
+        schema = _DERIVED[name]()
+    else:
+        schema = json.loads((files(__package__) / f"{name}{_SUFFIX}").read_text(encoding="utf-8"))
     # A broken file must fail at load time, not as a puzzling validation result later.
     Draft7Validator.check_schema(schema)
     return schema

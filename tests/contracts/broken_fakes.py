@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from mockserver import create_app, store_of
-from mockserver.errors import Unprocessable
+from mockserver.store import Misplaced
 
 Mutation = Callable[[dict[str, Any], Any], None]
 
@@ -30,7 +30,7 @@ def _answers(mutate: Mutation) -> Flask:
 
     @app.after_request
     def change(response: Response) -> Response:
-        if request.endpoint == "create-message" and response.status_code == 201:
+        if request.endpoint == "createMessage" and response.status_code == 201:
             body = json.loads(response.get_data())
             mutate(body, json.loads(request.environ["broken.body"]))
             response.set_data(json.dumps(body))
@@ -104,7 +104,7 @@ def _parents_lost() -> Flask:
     @app.before_request
     def refuse_replies() -> Response | None:
         body = request.get_json(silent=True)
-        if request.endpoint == "create-message" and isinstance(body, dict) and body.get("parent_id") is not None:
+        if request.endpoint == "createMessage" and isinstance(body, dict) and body.get("parent_id") is not None:
             return Response('{"error": "parent not found"}', 404, mimetype="application/json")
         return None
 
@@ -119,7 +119,7 @@ def _parents_across_conversations() -> Flask:
     def lenient(conversation: int, text: str, parent_id: int | None = None, *args: Any, **kwargs: Any) -> Any:
         try:
             return original(conversation, text, parent_id, *args, **kwargs)
-        except Unprocessable:
+        except Misplaced:
             return original(conversation, text, None, *args, **kwargs)
 
     store.create_message = lenient  # type: ignore[method-assign, assignment]
@@ -155,7 +155,7 @@ def _malformed_json_crashes() -> Flask:
 
     @app.before_request
     def crash() -> Response | None:
-        if request.endpoint == "create-message" and request.get_json(silent=True) is None:
+        if request.endpoint == "createMessage" and request.get_json(silent=True) is None:
             return Response("Internal Server Error", 500, mimetype="text/html")
         return None
 

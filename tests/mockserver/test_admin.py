@@ -90,7 +90,18 @@ def test_journal_is_capped():
     assert [e["request_body"] for e in entries] == [f'{{"message": "{n}"}}' for n in (7, 8, 9)]
 
 
-def test_openapi_is_served(client):
-    answer = client.get("/openapi.json")
-    assert answer.status_code == 200
-    assert answer.get_json() == schemas.openapi_document()
+def test_both_documents_are_served(client):
+    vendor = client.get("/openapi.json")
+    assert vendor.status_code == 200 and vendor.get_json() == schemas.vendor_document()
+    fake = client.get("/__mock__/openapi.json")
+    assert fake.status_code == 200 and fake.get_json() == schemas.fake_document()
+
+
+def test_the_routes_are_the_declared_operations(app):
+    routes = {
+        (rule.endpoint, method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if rule.endpoint != "static"
+    }
+    assert routes == {(op.id, op.method, op.flask_rule) for op in schemas.OPERATIONS}

@@ -26,10 +26,17 @@ def test_fail_a_fraction_of_requests(client, post):
     assert set(statuses) == {201, 500}
 
 
-def test_rules_apply_per_route(client, post):
-    client.put("/__mock__/faults", json={"failures": [{"route": "openapi", "status": 502, "count": 5}]})
-    assert post({"message": "x"}).status_code == 201
-    assert client.get("/openapi.json").status_code == 502
+def test_rules_apply_to_the_route_named_and_never_to_the_documents(client, post):
+    client.put("/__mock__/faults", json={"failures": [{"route": "createMessage", "status": 502, "count": 5}]})
+    assert post({"message": "x"}).status_code == 502
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/__mock__/openapi.json").status_code == 200
+
+
+def test_a_fault_route_is_a_declared_vendor_operation(client):
+    answer = client.put("/__mock__/faults", json={"failures": [{"route": "getVendorDocument", "count": 1}]})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0]["pointer"] == "/failures/0/route"
 
 
 def test_the_admin_api_is_never_faulted(client):
@@ -50,16 +57,15 @@ def test_latency_range_stays_within_bounds(app):
     from mockserver import Latency, store_of
 
     faults = store_of(app).faults
-    faults.set(latency=[Latency(10, 30, "create-message")])
-    delays = [faults.delay("create-message") for _ in range(100)]
+    faults.set(latency=[Latency(10, 30, "createMessage")])
+    delays = [faults.delay("createMessage") for _ in range(100)]
     assert all(0.010 <= d <= 0.030 for d in delays)
-    assert faults.delay("openapi") == 0
+    assert faults.delay("otherOperation") == 0
 
 
 @pytest.mark.parametrize(
     "doc",
     [
-        {"failures": [{"status": 503}]},
         {"failures": [{"status": 200, "count": 1}]},
         {"latency": [{"min_ms": -1}]},
         {"latency": [{"min_ms": 1, "route": "nowhere"}]},
@@ -70,16 +76,11 @@ def test_bad_fault_documents_are_422(client, doc):
     assert client.put("/__mock__/faults", json=doc).status_code == 422
 
 
-def test_a_failure_without_count_or_rate_says_so(client):
-    errors = client.put("/__mock__/faults", json={"failures": [{"status": 503}]}).get_json()["errors"]
-    assert errors == [{"pointer": "/failures/0", "detail": "needs one of: count, rate"}]
-
-
-def test_a_failure_without_count_or_rate_is_refused_in_python_too():
-    from mockserver import Failure
-
-    with pytest.raises(ValueError, match="count or a rate"):
-        Failure(503)
+def test_a_failure_without_count_or_rate_fails_every_matching_request_until_cleared(client, post):
+    assert client.put("/__mock__/faults", json={"failures": [{"status": 503}]}).status_code == 200
+    assert [post({"message": "x"}).status_code for _ in range(5)] == [503] * 5
+    client.delete("/__mock__/faults")
+    assert post({"message": "x"}).status_code == 201
 
 
 def test_reset_undoes_faults_and_clock(client, post):

@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from mockserver import MockConfig, Seed, Store, store_of
-from mockserver.errors import NotFound, Unprocessable
+from mockserver.store import Misplaced, NotStored
 
 
 def test_reset_restores_the_configured_seed():
@@ -24,9 +24,9 @@ def test_parent_rules():
     store = Store(MockConfig())
     root = store.create_message(1, "root")
     assert store.create_message(1, "re", root.id).parent_id == root.id
-    with pytest.raises(NotFound):
+    with pytest.raises(NotStored):
         store.create_message(1, "re", 999)
-    with pytest.raises(Unprocessable):
+    with pytest.raises(Misplaced):
         store.create_message(2, "re", root.id)
 
 
@@ -75,3 +75,30 @@ def test_stored_messages_and_journal_entries_are_invisible_to_the_cyclic_gc(app,
     grown = _tracked_after_collection() - before
     assert len(store) == 502 and len(store.journal.entries()) == 502
     assert grown < 50, f"{grown} more objects tracked by the GC after 500 creations"
+
+
+def test_the_demo_seed_is_valid():
+    # Seed.from_json trusts its caller to have validated; the shipped demo is checked here.
+    import json
+    from importlib.resources import files
+
+    from mockserver.validation import validate
+
+    validate("seed", json.loads((files("mockserver") / "demo-seed.json").read_text("utf-8")))
+
+
+def test_the_store_and_what_it_imports_know_nothing_of_http():
+    import ast
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    seen, todo, web = set(), ["mockserver.store"], ("flask", "werkzeug", "waitress", "mockserver.errors")
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        tree = ast.parse(Path(find_spec(name).origin).read_text("utf-8"))
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert not {m for m in imported if m.startswith(web)}, f"{name} imports {imported}"
+        todo += [m for m in imported if m.startswith("mockserver.") and m not in seen]
+    assert {"mockserver.store", "mockserver.seed", "mockserver.faults", "mockserver.clock"} <= seen

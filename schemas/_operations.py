@@ -1,0 +1,233 @@
+"""Every operation, declared once: the vendor's one, and the fake's own.
+
+From these declarations come the OpenAPI documents (``_openapi.py``), the fake's routes
+(one handler bound per operation id), its fault routes and CORS methods, and the contract
+checks' requests. Nothing else spells a path, a method or an operation id.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+#: Where the fake serves its own API.
+ADMIN_PREFIX = "/__mock__"
+JSON = "application/json"
+PROBLEM = "application/problem+json"
+#: The header naming the acting user of a creation on the fake (a seeded user's id).
+USER_HEADER = "X-Mock-User"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A path, query or header parameter; ``schema`` is a schema file's name or an inline schema."""
+
+    name: str
+    location: str
+    description: str
+    schema: str | dict[str, Any]
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One documented answer: a status (or a class such as ``4XX``) and the schema file its body follows."""
+
+    status: str
+    description: str
+    schema: str | None = None
+    media: str = JSON
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation: everything any part of the kit needs to know about it."""
+
+    id: str
+    method: str
+    path: str
+    summary: str
+    answers: tuple[Answer, ...]
+    parameters: tuple[Parameter, ...] = ()
+    #: The schema file of the JSON request body.
+    body: str | None = None
+    #: The fake's own API (its document, its admin calls) rather than the vendor's.
+    fake_only: bool = False
+    #: schemas/DERIVATION.md rows behind a vendor operation.
+    derivation: str = ""
+    #: What the fake adds to the vendor's operation in its own document: inputs only it reads,
+    #: and its own answers where the vendor's doc is silent.
+    fake_parameters: tuple[Parameter, ...] = ()
+    fake_answers: tuple[Answer, ...] = ()
+
+    @property
+    def flask_rule(self) -> str:
+        """The path as a Flask rule: ``{name}`` becomes ``<name>``."""
+        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+
+    def url(self, **values: object) -> str:
+        """The path with its parameters filled in (as given: the caller spells them)."""
+        return self.path.format(**values)
+
+
+def _problems(*codes: int) -> tuple[Answer, ...]:
+    reasons = {
+        400: "Malformed JSON, or a bad header or query value.",
+        403: "The request's Host is not one the fake answers to.",
+        404: "No such conversation, parent message, route or record.",
+        409: "Conflicts with stored state (a seeded id already used).",
+        413: "Body larger than the configured limit.",
+        415: "Body is not application/json.",
+        422: "Body breaks the schema, or the parent is in another conversation.",
+    }
+    return tuple(Answer(str(code), reasons[code], "problem", PROBLEM) for code in codes)
+
+
+_CONVERSATION = Parameter("conversation", "path", "Conversation ID", "conversation-id")
+
+CREATE_MESSAGE = Operation(
+    id="createMessage",
+    method="POST",
+    path="/conversations/{conversation}/messages",
+    summary="Create a new message in a conversation",
+    parameters=(_CONVERSATION,),
+    body="create-message-request",
+    answers=(
+        Answer("201", "The created message.", "message"),
+        Answer("200", "The created message (the doc gives no status; both are admitted).", "message"),
+        # The doc documents no error: a refusal is any 4xx, with any body (DERIVATION.md, E1).
+        Answer("4XX", "The request is refused; the doc documents no error body."),
+    ),
+    derivation="P1-P3, B1-B6, R1-R15, N1-N5, E1",
+    fake_parameters=(
+        Parameter(
+            USER_HEADER,
+            "header",
+            "The fake's own: the acting user, a seeded user's id (default: the first seeded user).",
+            {"type": "string", "pattern": "^[0-9]+$"},
+            required=False,
+        ),
+    ),
+    fake_answers=_problems(400, 404, 413, 415, 422),
+)
+
+
+def _admin(op_id: str, method: str, path: str, summary: str, *answers: Answer, **more: Any) -> Operation:
+    return Operation(op_id, method, f"{ADMIN_PREFIX}{path}", summary, answers, fake_only=True, **more)
+
+
+_PAGE = (
+    Parameter("offset", "query", "How many messages to skip.", {"type": "integer", "minimum": 0}, required=False),
+    Parameter("limit", "query", "Page size.", {"type": "integer", "minimum": 1, "maximum": 1000}, required=False),
+)
+
+#: Every operation, the vendor's first.
+OPERATIONS: tuple[Operation, ...] = (
+    CREATE_MESSAGE,
+    Operation(
+        "getVendorDocument",
+        "GET",
+        "/openapi.json",
+        "The vendor's contract as OpenAPI: what a real server serves, and no more.",
+        (Answer("200", "The document.", None),),
+        fake_only=True,
+    ),
+    _admin(
+        "getFakeDocument",
+        "GET",
+        "/openapi.json",
+        "The fake's own API as OpenAPI, with the vendor's operation as the fake serves it.",
+        Answer("200", "The document.", None),
+    ),
+    _admin(
+        "resetFake",
+        "POST",
+        "/reset",
+        "Forget everything but the start-up seed; undo faults, the clock and the journal.",
+        Answer("204", "Reset."),
+    ),
+    _admin(
+        "seedFake",
+        "POST",
+        "/seed",
+        "Add users, conversations and messages, all or nothing.",
+        Answer("200", "What was added.", "seed-result"),
+        *_problems(400, 404, 409, 413, 415, 422),
+        body="seed",
+    ),
+    _admin(
+        "listStoredMessages",
+        "GET",
+        "/conversations/{conversation}/messages",
+        "One page of a conversation's stored messages, oldest first.",
+        Answer("200", "A page of messages.", "message-page"),
+        *_problems(400, 404),
+        parameters=(_CONVERSATION, *_PAGE),
+    ),
+    _admin(
+        "getStoredMessage",
+        "GET",
+        "/messages/{id}",
+        "One stored message.",
+        Answer("200", "The message.", "message"),
+        *_problems(404),
+        parameters=(Parameter("id", "path", "Message ID", {"type": "integer", "minimum": 1}),),
+    ),
+    _admin(
+        "getJournal",
+        "GET",
+        "/journal",
+        "The last requests to the vendor's API and their answers.",
+        Answer("200", "The journal.", "journal"),
+        *_problems(400),
+        parameters=(
+            Parameter(
+                "limit",
+                "query",
+                "At most this many entries, newest kept.",
+                {"type": "integer", "minimum": 1, "maximum": 100000},
+                required=False,
+            ),
+        ),
+    ),
+    _admin("getFaults", "GET", "/faults", "The faults in force.", Answer("200", "The faults in force.", "faults")),
+    _admin(
+        "setFaults",
+        "PUT",
+        "/faults",
+        "Replace the injected latency and failures.",
+        Answer("200", "The faults now in force.", "faults"),
+        *_problems(400, 413, 415, 422),
+        body="faults",
+    ),
+    _admin("clearFaults", "DELETE", "/faults", "Remove every injected fault.", Answer("204", "Cleared.")),
+    _admin("getClock", "GET", "/clock", "The fake's clock.", Answer("200", "The clock.", "clock-state")),
+    _admin(
+        "setClock",
+        "POST",
+        "/clock",
+        "Freeze, advance, or release the clock.",
+        Answer("200", "The clock now.", "clock-state"),
+        *_problems(400, 413, 415, 422),
+        body="clock",
+    ),
+)
+
+
+def operation(op_id: str) -> Operation:
+    """The operation declared with ``op_id``."""
+    for op in OPERATIONS:
+        if op.id == op_id:
+            return op
+    raise LookupError(f"no operation {op_id!r}; declared: {', '.join(op.id for op in OPERATIONS)}")
+
+
+def vendor_operations() -> tuple[Operation, ...]:
+    """The operations of the vendor's API: the ones a real server serves."""
+    return tuple(op for op in OPERATIONS if not op.fake_only)
+
+
+def methods() -> tuple[str, ...]:
+    """Every declared method, sorted (the fake's CORS preflights allow these)."""
+    return tuple(sorted({op.method for op in OPERATIONS}))
