@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+NODE_TOOLS := tests/clients/node_modules/.installed
+
 .PHONY: install run test lint bench contracts clean
 
 $(STAMP): pyproject.toml constraints.txt
@@ -14,6 +16,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)  ## Create .venv and install the kit with pinned versions.
 
+$(NODE_TOOLS): tests/clients/package.json tests/clients/package-lock.json  ## The npm tools the client checks use.
+	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
+	touch $(NODE_TOOLS)
+
 run: install  ## Start the fake on http://127.0.0.1:8080 with demo data.
 	$(BIN)/mockserver serve $(ARGS)
 
@@ -22,7 +28,7 @@ lint: install  ## Lint, format check and type check.
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint  ## Every test, after lint and type checks.
+test: lint $(NODE_TOOLS)  ## Every test, after lint and type checks.
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 contracts: install  ## Run the contract checks against BASE_URL.
@@ -33,4 +39,4 @@ bench: install  ## Every benchmark; writes bench/RESULTS.md (needs wrk and valgr
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/clients/node_modules tests/clients/generated

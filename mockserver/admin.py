@@ -18,15 +18,18 @@ from mockserver.seed import Seed
 from mockserver.store import Store
 from mockserver.validation import parse_id, query_int, read_json
 
-#: Largest page of stored messages one request may ask for.
-MAX_PAGE = 1000
-
 
 def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., Response]]:
     """The handler of each of the fake's admin operations, by operation id."""
 
     def body(op_id: str) -> Any:
         return read_json(request, config.max_body_bytes, schemas.operation(op_id).body)
+
+    def query(op_id: str, name: str, default: int) -> int:
+        """An integer query parameter, within the bounds its declaration states."""
+        bounds = schemas.operation(op_id).parameter(name).schema
+        assert isinstance(bounds, dict)
+        return query_int(request, name, default, bounds["minimum"], bounds["maximum"])
 
     def reset_fake() -> Response:
         store.reset()
@@ -37,8 +40,8 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
 
     def list_stored_messages(conversation: str) -> Response:
         conversation_id = parse_id(conversation, "conversation")
-        offset = query_int(request, "offset", 0, 0, 2**31)
-        limit = query_int(request, "limit", 50, 1, MAX_PAGE)
+        offset = query("listStoredMessages", "offset", 0)
+        limit = query("listStoredMessages", "limit", 50)
         items, total = store.page(conversation_id, offset, limit)
         page = [message_json(store, message) for message in items]
         return json_response({"items": page, "total": total, "offset": offset, "limit": limit})
@@ -47,7 +50,7 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
         return json_response(message_json(store, store.message(parse_id(id, "message"))))
 
     def get_journal() -> Response:
-        limit = query_int(request, "limit", 100_000, 1, 100_000)
+        limit = query("getJournal", "limit", 100_000)
         return json_response({"entries": [entry.to_json() for entry in store.journal.entries(limit)]})
 
     def get_faults() -> Response:

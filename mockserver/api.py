@@ -9,10 +9,10 @@ from flask import Request, Response, request
 
 import schemas
 from mockserver.config import MockConfig
-from mockserver.errors import BadParameter, from_store
+from mockserver.errors import BadParameter, NotFound
 from mockserver.render import json_text_response, message_text
 from mockserver.store import NotStored, Store
-from mockserver.validation import parse_id, read_json
+from mockserver.validation import MAX_DIGITS, parse_id, read_json
 
 #: Where WSGI puts the ``X-Mock-User`` header.
 USER_ENVIRON = "HTTP_" + schemas.USER_HEADER.upper().replace("-", "_")
@@ -54,8 +54,10 @@ def _acting_user(store: Store, current: Request) -> int | None:
     raw = current.environ.get(USER_ENVIRON)
     if raw is None:
         return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS):
+        raise BadParameter(f"{schemas.USER_HEADER} must be the id of a seeded user, not {raw!r}")
     try:
-        return int(store.user(parse_id(raw.strip(), "user"))["id"])
-    except NotStored as missing:
-        detail = f"{schemas.USER_HEADER} must be the id of a seeded user, not {raw!r}"
-        raise BadParameter(detail) from from_store(missing)
+        return int(store.user(int(raw))["id"])
+    except NotStored:
+        # The header is well formed but names no one: state refuses it, like a missing parent.
+        raise NotFound(f"{schemas.USER_HEADER} names no seeded user: {raw!r}") from None

@@ -66,6 +66,13 @@ class Operation:
         """The path as a Flask rule: ``{name}`` becomes ``<name>``."""
         return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
 
+    def parameter(self, name: str) -> Parameter:
+        """The parameter declared as ``name``."""
+        for param in self.parameters:
+            if param.name == name:
+                return param
+        raise LookupError(f"{self.id} declares no parameter {name!r}")
+
     def url(self, **values: object) -> str:
         """The path with its parameters filled in (as given: the caller spells them)."""
         return self.path.format(**values)
@@ -105,7 +112,7 @@ CREATE_MESSAGE = Operation(
             USER_HEADER,
             "header",
             "The fake's own: the acting user, a seeded user's id (default: the first seeded user).",
-            {"type": "string", "pattern": "^[0-9]+$"},
+            {"type": "string", "pattern": "^[0-9]{1,19}$"},
             required=False,
         ),
     ),
@@ -118,7 +125,13 @@ def _admin(op_id: str, method: str, path: str, summary: str, *answers: Answer, *
 
 
 _PAGE = (
-    Parameter("offset", "query", "How many messages to skip.", {"type": "integer", "minimum": 0}, required=False),
+    Parameter(
+        "offset",
+        "query",
+        "How many messages to skip.",
+        {"type": "integer", "minimum": 0, "maximum": 2**31},
+        required=False,
+    ),
     Parameter("limit", "query", "Page size.", {"type": "integer", "minimum": 1, "maximum": 1000}, required=False),
 )
 

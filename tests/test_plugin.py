@@ -8,11 +8,10 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_loading_the_plugin_imports_no_flask():
-    code = (
-        "import sys, _mockserver_pytestplugin;"
-        "print(sorted(m for m in ('flask', 'werkzeug', 'mockserver') if m in sys.modules))"
-    )
+@pytest.mark.parametrize("plugin", ["_mockserver_pytestplugin", "_contracts_pytestplugin"])
+def test_loading_a_plugin_imports_nothing_heavy(plugin):
+    heavy = ("flask", "werkzeug", "mockserver", "contracts", "hypothesis", "httpx")
+    code = f"import sys, {plugin}; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
     )

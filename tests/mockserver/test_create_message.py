@@ -93,8 +93,11 @@ def test_author_comes_from_the_user_header():
     assert answer.get_json()["author"] == {"id": 7, "name": "Seven"}
     assert client.post("/conversations/1/messages", json={"message": "x"}).get_json()["author"]["id"] == 1
     unknown = client.post("/conversations/1/messages", json={"message": "x"}, headers={"X-Mock-User": "8"})
-    assert unknown.status_code == 400
-    assert "X-Mock-User" in unknown.get_json()["detail"]
+    assert unknown.status_code == 404  # well formed, but names no one: the state refuses it
+    assert unknown.get_json()["detail"] == "X-Mock-User names no seeded user: '8'"
+    malformed = client.post("/conversations/1/messages", json={"message": "x"}, headers={"X-Mock-User": "../1"})
+    assert malformed.status_code == 400
+    assert "X-Mock-User must be the id of a seeded user" in malformed.get_json()["detail"]
 
 
 def test_strict_mode_only_knows_seeded_conversations():
