@@ -8,7 +8,7 @@ import platform
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import catch_rate, contract_suite, instructions, seed_sweep, store_growth, throughput
+from bench import catch_rate, contract_suite, instructions, schemathesis_seeds, seed_sweep, store_growth, throughput
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -38,6 +38,10 @@ BENCHMARKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ),
     ("Catch rate beside Schemathesis (`python -m bench.catch_rate`)", lambda: catch_rate.report(catch_rate.measure())),
     ("Verdicts at many seeds (`python -m bench.seed_sweep`)", lambda: seed_sweep.report(seed_sweep.measure())),
+    (
+        "Schemathesis on each document at many seeds (`python -m bench.schemathesis_seeds`)",
+        lambda: schemathesis_seeds.report(schemathesis_seeds.measure()),
+    ),
 )
 
 
