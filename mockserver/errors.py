@@ -88,14 +88,8 @@ class SchemaViolation(MockError):
     status, slug, title = 422, "schema-violation", "Request body breaks the schema"
 
 
-class Unprocessable(MockError):
-    """The body is valid but refers to something it may not (a parent in another conversation)."""
-
-    status, slug, title = 422, "unprocessable", "Unprocessable request"
-
-
 class Conflict(MockError):
-    """The request is valid but clashes with the fake's state (a seed id already used)."""
+    """The request is valid but clashes with the fake's state (a seed id already used, a parent elsewhere)."""
 
     status, slug, title = 409, "conflict", "Conflict with stored state"
 
@@ -115,7 +109,8 @@ class InjectedFailure(MockError):
 _STORE_ERRORS: dict[type[StoreError], type[MockError]] = {
     NotStored: NotFound,
     Clash: Conflict,
-    Misplaced: Unprocessable,
+    # A schema-valid request that the state refuses: 404 or 409, as Schemathesis' checks expect (B5).
+    Misplaced: Conflict,
 }
 
 

@@ -83,10 +83,10 @@ def _problems(*codes: int) -> tuple[Answer, ...]:
         400: "Malformed JSON, or a bad header or query value.",
         403: "The request's Host is not one the fake answers to.",
         404: "No such conversation, parent message, route or record.",
-        409: "Conflicts with stored state (a seeded id already used).",
+        409: "Conflicts with stored state (a seeded id already used, a parent in another conversation).",
         413: "Body larger than the configured limit.",
         415: "Body is not application/json.",
-        422: "Body breaks the schema, or the parent is in another conversation.",
+        422: "Body breaks the schema.",
     }
     return tuple(Answer(str(code), reasons[code], "problem", PROBLEM) for code in codes)
 
@@ -116,7 +116,7 @@ CREATE_MESSAGE = Operation(
             required=False,
         ),
     ),
-    fake_answers=_problems(400, 404, 413, 415, 422),
+    fake_answers=_problems(400, 404, 409, 413, 415, 422),
 )
 
 
