@@ -6,24 +6,33 @@ validate input, one 422 with JSON pointers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 
 import schemas
+from mockserver.clock import ClockOutOfRange
 from mockserver.config import MockConfig
-from mockserver.render import json_response, message_json
+from mockserver.errors import FieldError, OutOfRange
+from mockserver.render import json_response, json_text_response, message_json, message_text
 from mockserver.seed import Seed
 from mockserver.store import Store
 from mockserver.validation import parse_id, query_int, read_json
+
+#: A page of stored messages holds at most ``limit`` messages and about this many bytes of them.
+MAX_PAGE_BYTES = 1024 * 1024
+#: How deeply an admin body may nest: what is accepted is stored and answered later, and must render.
+MAX_DEPTH = 32
 
 
 def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., Response]]:
     """The handler of each of the fake's admin operations, by operation id."""
 
     def body(op_id: str) -> Any:
-        return read_json(request, config.max_body_bytes, schemas.operation(op_id).body)
+        op = schemas.operation(op_id)
+        return read_json(request, config.max_body_bytes, op.body, max_depth=MAX_DEPTH, integral=True)
 
     def query(op_id: str, name: str, default: int) -> int:
         """An integer query parameter, within the bounds its declaration states."""
@@ -43,8 +52,16 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
         offset = query("listStoredMessages", "offset", 0)
         limit = query("listStoredMessages", "limit", 50)
         items, total = store.page(conversation_id, offset, limit)
-        page = [message_json(store, message) for message in items]
-        return json_response({"items": page, "total": total, "offset": offset, "limit": limit})
+        page: list[str] = []
+        size = 0
+        for message in items:  # bounded in bytes too: at least one message, then up to MAX_PAGE_BYTES
+            text = message_text(store, message)
+            size += len(text)
+            if page and size > MAX_PAGE_BYTES:
+                break
+            page.append(text)
+        head = json.dumps({"total": total, "offset": offset, "limit": limit})[1:-1]
+        return json_text_response(f'{{"items": [{", ".join(page)}], {head}}}')
 
     def get_stored_message(id: str) -> Response:  # the path parameter's declared name
         return json_response(message_json(store, store.message(parse_id(id, "message"))))
@@ -69,12 +86,16 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
 
     def set_clock() -> Response:
         command = body("setClock")
-        if "freeze" in command:
-            store.clock.freeze(command["freeze"])
-        elif "advance" in command:
-            store.clock.advance(command["advance"])
-        else:
-            store.clock.reset()
+        try:
+            if "freeze" in command:
+                store.clock.freeze(command["freeze"])
+            elif "advance" in command:
+                store.clock.advance(command["advance"])
+            else:
+                store.clock.reset()
+        except ClockOutOfRange as exc:
+            (field,) = command
+            raise OutOfRange(str(exc), [FieldError(f"/{field}", str(exc))]) from None
         return json_response(store.clock.state())
 
     return {

@@ -76,6 +76,7 @@ def serve(
         cors_origins=cors_origins,
         seed=_load_seed(seed_path, demo=not no_demo),
         journal_size=journal_size,
+        max_waiting=max(1, threads - 2),  # two threads always free for the admin API
     )
     try:
         server = production_server(create_app(config), host, port, threads)

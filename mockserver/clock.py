@@ -6,6 +6,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+#: The latest time the clock shows: dates must stay integers a JavaScript client can hold.
+MAX_TIME = 2**53 - 1
+
+
+class ClockOutOfRange(ValueError):
+    """The clock would leave 0 to ``MAX_TIME``; it is left as it was."""
+
 
 class Clock:
     """Unix seconds for ``date``; frozen, advanced or real, thread-safe."""
@@ -23,14 +30,18 @@ class Clock:
 
     def freeze(self, at: float | None = None) -> None:
         """Hold the clock at ``at`` (default: now)."""
+        if at is not None and not 0 <= at <= MAX_TIME:
+            raise ClockOutOfRange(f"the clock holds times from 0 to {MAX_TIME}, not {at}")
         with self._lock:
-            self._frozen_at = float(self.now() if at is None else at)
+            self._frozen_at = float(self.now() if at is None else int(at))
 
     def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds``, frozen or not."""
+        """Move the clock forward by ``seconds``, frozen or not, never past ``MAX_TIME``."""
         if seconds < 0:
-            raise ValueError("the clock only moves forward")
+            raise ClockOutOfRange("the clock only moves forward")
         with self._lock:
+            if self.now() + seconds > MAX_TIME:
+                raise ClockOutOfRange(f"advancing {seconds} s would take the clock past {MAX_TIME}")
             if self._frozen_at is not None:
                 self._frozen_at += seconds
             else:

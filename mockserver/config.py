@@ -29,9 +29,14 @@ class MockConfig:
     clock: Callable[[], float] = time.time
     #: Seed of the random numbers behind fault rates and latency ranges; None for fresh ones.
     random_seed: int | None = None
+    #: How many requests may wait out an injected delay at once: each holds a server thread, and
+    #: threads must stay free for the admin API (``mockserver serve`` sets its thread count less 2).
+    max_waiting: int = 4
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:
             raise ValueError("max_body_bytes must be at least 1")
         if self.journal_size < 0:
             raise ValueError("journal_size must not be negative")
+        if self.max_waiting < 1:
+            raise ValueError("max_waiting must be at least 1")

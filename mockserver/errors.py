@@ -88,6 +88,12 @@ class SchemaViolation(MockError):
     status, slug, title = 422, "schema-violation", "Request body breaks the schema"
 
 
+class OutOfRange(MockError):
+    """A number valid for its schema that the fake's state cannot take (the clock past 2^53-1): a conflict."""
+
+    status, slug, title = 409, "out-of-range", "Out of range"
+
+
 class Conflict(MockError):
     """The request is valid but clashes with the fake's state (a seed id already used, a parent elsewhere)."""
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 ANY_ROUTE = "*"
+#: The most a request is delayed, whatever the rules add up to.
+MAX_DELAY_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -35,17 +37,24 @@ class Failure:
 class Faults:
     """The latency and failure rules in force; thread-safe; emptied by ``clear``."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, max_waiting: int = 4) -> None:
         self._rng = rng
         self._lock = threading.Lock()
         self._latency: list[Latency] = []
         self._failures: list[Failure] = []
+        # Set when the rules change: requests waiting out a delay wake and go on at once.
+        self._changed = threading.Event()
+        # A waiting request holds a server thread: at most this many wait, so that threads
+        # stay free for the admin API (the rest are answered without their delay).
+        self._waiting = threading.BoundedSemaphore(max_waiting)
 
     def set(self, latency: list[Latency] | None = None, failures: list[Failure] | None = None) -> None:
-        """Replace every rule."""
+        """Replace every rule; requests waiting out a delay go on at once."""
         with self._lock:
             self._latency = list(latency or ())
             self._failures = list(failures or ())
+            self._changed.set()
+            self._changed = threading.Event()
 
     def set_json(self, doc: Any) -> None:
         """Replace every rule from a ``faults.json`` document (already valid: the admin API checked it)."""
@@ -69,7 +78,7 @@ class Faults:
         return bool(self._latency or self._failures)
 
     def delay(self, route: str) -> float:
-        """Seconds to wait before answering a request on ``route``."""
+        """Seconds to wait before answering a request on ``route`` (at most ``MAX_DELAY_S``)."""
         if not self._latency:
             return 0.0
         with self._lock:
@@ -78,7 +87,17 @@ class Faults:
                 if rule.route in (ANY_ROUTE, route):
                     high = rule.min_ms if rule.max_ms is None else max(rule.min_ms, rule.max_ms)
                     total += self._rng.uniform(rule.min_ms, high) / 1000
-            return total
+            return min(total, MAX_DELAY_S)
+
+    def wait(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the rules change meanwhile; False if too many already wait (no wait)."""
+        if not self._waiting.acquire(blocking=False):
+            return False
+        try:
+            self._changed.wait(seconds)
+        finally:
+            self._waiting.release()
+        return True
 
     def failure(self, route: str) -> Failure | None:
         """The failure a request on ``route`` meets, if any; a counted rule is used up by it."""

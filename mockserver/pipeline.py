@@ -104,7 +104,7 @@ class Pipeline:
             return None  # no such route: the app answers 404 or 405 as usual
         delay = self._faults.delay(route)
         if delay:
-            time.sleep(delay)
+            self._faults.wait(delay)
         failure = self._faults.failure(route)
         if failure is None:
             return None

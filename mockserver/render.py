@@ -12,6 +12,9 @@ from mockserver.store import Store, StoredMessage
 
 #: The fake's `type` for a message created from text (the doc shows only "<string>").
 MESSAGE_TYPE = "text"
+#: How much of its parent's text a reply's ``parent`` carries: an answer stays proportionate to
+#: its request, whatever the parent's length (DERIVATION.md, R7).
+PARENT_TEXT = 280
 
 
 def message_json(store: Store, message: StoredMessage) -> dict[str, Any]:
@@ -50,9 +53,14 @@ def message_text(store: Store, message: StoredMessage) -> str:
 
 
 def parent_json(store: Store, parent_id: int) -> dict[str, Any]:
-    """The ``parent-summary.json`` document: who and what a reply answers."""
+    """The ``parent-summary.json`` document: who and what a reply answers (the text's first ``PARENT_TEXT``)."""
     parent = store.message(parent_id)
-    return {"id": parent.id, "message": parent.text, "author": store.user(parent.author_id)}
+    return {
+        "id": parent.id,
+        "message": parent.text[:PARENT_TEXT],
+        "truncated": len(parent.text) > PARENT_TEXT,
+        "author": store.user(parent.author_id),
+    }
 
 
 def json_response(doc: Any, status: int = 200) -> Response:

@@ -44,6 +44,9 @@ class Seed:
     users: tuple[Mapping[str, Any], ...] = ()
     conversations: tuple[int, ...] = ()
     messages: tuple[SeedMessage, ...] = ()
+    #: Users replace stored users of the same id (which rewrites the author of their messages);
+    #: without it, such a user is a conflict.
+    replace: bool = False
 
     @classmethod
     def from_json(cls, doc: Any) -> Seed:
@@ -51,8 +54,11 @@ class Seed:
 
         Callers check it first, the one way the fake checks input: ``mockserver.validation``
         (the admin API through ``read_json``, the CLI and ``MockServer.seed`` through ``validate``).
+        Integral numbers (``2.0``, JSON Schema's integers) are stored as the ints they are.
         """
+        doc = _integral(doc)
         return cls(
+            replace=doc.get("replace", False),
             users=tuple(doc.get("users", ())),
             conversations=tuple(doc.get("conversations", ())),
             messages=tuple(
@@ -76,8 +82,18 @@ class Seed:
 
 
 def _int_or_none(value: Any) -> int | None:
-    # JSON Schema's "integer" admits 2.0; the store keeps true ints.
     return None if value is None else int(value)
+
+
+def _integral(node: Any) -> Any:
+    """``node`` with every integral float (JSON Schema admits ``2.0`` as an integer) made an int."""
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    if isinstance(node, dict):
+        return {key: _integral(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_integral(value) for value in node]
+    return node
 
 
 @dataclass(frozen=True)

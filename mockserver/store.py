@@ -63,7 +63,7 @@ class Store:
     def __init__(self, config: MockConfig) -> None:
         self._config = config
         self.clock = Clock(config.clock)
-        self.faults = Faults(random.Random(config.random_seed))
+        self.faults = Faults(random.Random(config.random_seed), config.max_waiting)
         self.journal = Journal(config.journal_size)
         self._lock = threading.RLock()
         self._messages: dict[int, _Row] = {}
@@ -110,6 +110,8 @@ class Store:
             created: list[StoredMessage] = []
             try:
                 for user in seed.users:
+                    if user["id"] in self._users and not seed.replace:
+                        raise Clash(f"user {user['id']} is already seeded (set replace to true to replace it)")
                     self._add_user(user)
                 self._conversations.update(seed.conversations)
                 for m in seed.messages:
@@ -134,7 +136,7 @@ class Store:
 
     def _add_user(self, user: Mapping[str, Any]) -> None:
         self._users[user["id"]] = user
-        # Users never change once seeded, so their JSON is made once, not on every answer.
+        # A user's JSON is made when it is seeded, not on every answer.
         self._user_json[user["id"]] = json.dumps(user)
         if not self._default_user:
             self._default_user = user["id"]

@@ -50,15 +50,26 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
+def _integral(text: str) -> int | float:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 #: Built once: json.loads with any option builds a new decoder on every call.
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+#: For the fake's own inputs: an integral number (``503.0``, ``2e0``) is read as the int it is, as
+#: JSON Schema reads it, so that no float reaches a status line, a count, an id or a date.
+_INTEGRAL_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_integral)
 
 
-def read_json(request: Request, limit: int, schema: str | None = None) -> Any:
+def read_json(
+    request: Request, limit: int, schema: str | None = None, max_depth: int | None = None, integral: bool = False
+) -> Any:
     """Return the request's JSON body, checked against the schema file ``schema``.
 
     415 unless the body is ``application/json``; 413 past ``limit`` bytes; 400 for
-    anything that is not JSON; 422 for a schema break.
+    anything that is not JSON; 422 for a schema break, or nesting deeper than ``max_depth``.
+    ``integral``: integral numbers are read as ints (the fake's own inputs).
     """
     # The media type read straight from the environ: Request.mimetype parses all parameters.
     media = request.environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
@@ -69,14 +80,31 @@ def read_json(request: Request, limit: int, schema: str | None = None) -> Any:
     request.environ[RAW_BODY] = data  # for the journal, which must not read the stream twice
     try:
         # Strict UTF-8 (RFC 8259): json.loads(bytes) would let encoded surrogates through.
-        doc = _DECODER.decode(data.decode("utf-8"))
+        doc = (_INTEGRAL_DECODER if integral else _DECODER).decode(data.decode("utf-8"))
     except RecursionError:
         raise MalformedJson("the body nests too deeply to parse") from None
     except ValueError as exc:  # UnicodeDecodeError included
         raise MalformedJson(f"the body is not valid JSON: {exc}") from None
+    if max_depth is not None and (deep := _too_deep(doc, max_depth)) is not None:
+        detail = f"nests deeper than {max_depth} levels"
+        raise SchemaViolation(f"{deep}: {detail}", [FieldError(deep, detail)])
     if schema is not None:
         validate(schema, doc)
     return doc
+
+
+def _too_deep(doc: Any, limit: int) -> str | None:
+    """The pointer of a value nested more than ``limit`` levels deep in ``doc``, or ``None``."""
+    todo: list[tuple[Any, list[str]]] = [(doc, [])]
+    while todo:
+        node, path = todo.pop()
+        if len(path) > limit:
+            return _pointer(path)
+        if isinstance(node, dict):
+            todo += [(value, [*path, key]) for key, value in node.items()]
+        elif isinstance(node, list):
+            todo += [(value, [*path, str(i)]) for i, value in enumerate(node)]
+    return None
 
 
 def _read_body(request: Request, limit: int) -> bytes:

@@ -83,7 +83,7 @@ def _problems(*codes: int) -> tuple[Answer, ...]:
         400: "Malformed JSON, or a bad header or query value.",
         403: "The request's Host is not one the fake answers to.",
         404: "No such conversation, parent message, route or record.",
-        409: "Conflicts with stored state (a seeded id already used, a parent in another conversation).",
+        409: "Conflicts with stored state (an id already used, a parent elsewhere, the clock past 2^53-1).",
         413: "Body larger than the configured limit.",
         415: "Body is not application/json.",
         422: "Body breaks the schema.",
@@ -222,7 +222,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/clock",
         "Freeze, advance, or release the clock.",
         Answer("200", "The clock now.", "clock-state"),
-        *_problems(400, 413, 415, 422),
+        *_problems(400, 409, 413, 415, 422),
         body="clock",
     ),
 )

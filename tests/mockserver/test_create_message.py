@@ -36,7 +36,7 @@ def test_a_reply_finds_its_parent(post):
     parent = post({"message": "root"}).get_json()
     reply = post({"message": "re", "parent_id": parent["id"]}).get_json()
     assert reply["is_reply"] is True
-    assert reply["parent"] == {"id": parent["id"], "message": "root", "author": parent["author"]}
+    assert reply["parent"] == {"id": parent["id"], "message": "root", "truncated": False, "author": parent["author"]}
     schemas.validator("parent-summary").validate(reply["parent"])
 
 
