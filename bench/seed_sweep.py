@@ -32,7 +32,7 @@ from mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 
-BASE = "http://fake.test"
+BASE = "http://localhost"
 CORRECT = "(the fake)"
 FACTORIES: dict[str, Callable[[], Any]] = {CORRECT: create_app, **BROKEN_FAKES, **LENIENT_FAKES, **DIFFERENT_FAKES}
 

@@ -54,7 +54,18 @@ def cli() -> None:
 )
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
-@click.option("--cors-origin", "cors_origins", multiple=True, help="Allowed CORS origin (repeat); default any.")
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="Origin allowed by CORS, with credentials (repeat); default: any origin, for the vendor's API only.",
+)
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    help="Host name answered besides loopback ones and --host (repeat; '*' for any). Others get a 403.",
+)
 @click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1))
 @click.option("--journal-size", default=MockConfig.journal_size, show_default=True, type=click.IntRange(0))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Waitress worker threads.")
@@ -65,6 +76,7 @@ def serve(
     no_demo: bool,
     strict_conversations: bool,
     cors_origins: tuple[str, ...],
+    allowed_hosts: tuple[str, ...],
     max_body_bytes: int,
     journal_size: int,
     threads: int,
@@ -74,6 +86,8 @@ def serve(
         max_body_bytes=max_body_bytes,
         strict_conversations=strict_conversations,
         cors_origins=cors_origins,
+        # The name it was told to listen on is its own; an unspecified address has none.
+        allowed_hosts=(*allowed_hosts, *([] if host in ("0.0.0.0", "::") else [host])),
         seed=_load_seed(seed_path, demo=not no_demo),
         journal_size=journal_size,
         max_waiting=max(1, threads - 2),  # two threads always free for the admin API

@@ -19,8 +19,11 @@ class MockConfig:
     max_body_bytes: int = MiB
     #: When true, only seeded conversations exist; others are a 404 problem.
     strict_conversations: bool = False
-    #: Origins allowed by CORS; empty means any origin.
+    #: Origins allowed by CORS, with credentials; empty: any origin for the vendor's API, none for the fake's own.
     cors_origins: tuple[str, ...] = ()
+    #: Host names answered besides loopback ones (``localhost``, ``*.localhost``, 127.0.0.0/8, ``::1``);
+    #: any other Host is a 403, which closes DNS rebinding. ``"*"``: any host.
+    allowed_hosts: tuple[str, ...] = ()
     #: Loaded at start-up and again by every reset.
     seed: Seed = field(default_factory=Seed)
     #: How many public-API requests the journal keeps.

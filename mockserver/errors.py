@@ -88,6 +88,12 @@ class SchemaViolation(MockError):
     status, slug, title = 422, "schema-violation", "Request body breaks the schema"
 
 
+class Forbidden(MockError):
+    """A request the fake will not serve: an unknown Host, or a change to its state a web form could make."""
+
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
 class OutOfRange(MockError):
     """A number valid for its schema that the fake's state cannot take (the clock past 2^53-1): a conflict."""
 

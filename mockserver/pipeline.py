@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
+import schemas
 from mockserver.config import MockConfig
-from mockserver.cors import CorsPolicy
-from mockserver.errors import PROBLEM_JSON, InjectedFailure
+from mockserver.cors import CorsPolicy, HostPolicy
+from mockserver.errors import PROBLEM_JSON, Forbidden, InjectedFailure, MockError
 from mockserver.journal import BODY_LIMIT
 from mockserver.store import Store
 from mockserver.validation import RAW_BODY
@@ -30,6 +31,17 @@ if TYPE_CHECKING:
 
 #: The CORS headers of an answer to a request without an ``Origin`` (never mutated).
 NO_HEADERS: list[tuple[str, str]] = []
+#: Faults apply to these operations only.
+VENDOR_OPERATIONS = frozenset(op.id for op in schemas.vendor_operations())
+
+
+def _problem(
+    error: MockError, cors_headers: list[tuple[str, str]], start_response: StartResponse
+) -> tuple[str, list[bytes]]:
+    """Answer ``error`` as a problem document from the middleware; return the status line and body."""
+    status = f"{error.status} {error.title}"
+    start_response(status, [("Content-Type", PROBLEM_JSON), *cors_headers])
+    return status, [json.dumps(error.problem()).encode()]
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -45,6 +57,7 @@ class Pipeline:
         self.store = store
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
+        self.hosts = HostPolicy(config.allowed_hosts)
         # Bound once: every request uses them, and each lookup costs on the hot path.
         self._faults = store.faults
         self._record_entry = store.journal.record
@@ -55,14 +68,16 @@ class Pipeline:
         path: str = environ.get("PATH_INFO", "")
         public = not path.startswith(ADMIN_PREFIX)
         origin = environ.get("HTTP_ORIGIN")
-        cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin)
-        if origin and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+        cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin, not public)
+        method = environ["REQUEST_METHOD"]
+        if (refused := self._refused(environ)) is not None:
+            status, chunks = _problem(refused, cors_headers, start_response)
+        elif origin and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             status, chunks = "204 No Content", [b""]
-            start_response(status, self.cors.preflight(origin, environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")))
+            requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+            start_response(status, self.cors.preflight(origin, requested, not public))
         elif public and self._faults.active and (failure := self._fault(environ, started)) is not None:
-            status = f"{failure.status} {failure.title}"
-            chunks = [json.dumps(failure.problem()).encode()]
-            start_response(status, [("Content-Type", PROBLEM_JSON), *cors_headers])
+            status, chunks = _problem(failure, cors_headers, start_response)
         else:
             answered: list[str] = []
 
@@ -81,6 +96,16 @@ class Pipeline:
         if public:
             self._record(environ, int(status[:3]), started, b"".join(chunks))
         return chunks
+
+    def _refused(self, environ: WSGIEnvironment) -> MockError | None:
+        """A request the fake will not serve at all: one whose Host is not the fake's."""
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if not self.hosts.allows(host):
+            return Forbidden(
+                f"the fake answers to loopback names and those given with --allowed-host, not {host!r}"
+                " (a check against DNS rebinding)"
+            )
+        return None
 
     def _record(self, environ: WSGIEnvironment, status: int, started: float, answer: bytes) -> None:
         """Journal one public request; status 0 means no answer was sent."""
@@ -102,6 +127,8 @@ class Pipeline:
             route = self.flask.url_map.bind_to_environ(environ).match(return_rule=True)[0].endpoint
         except HTTPException:
             return None  # no such route: the app answers 404 or 405 as usual
+        if route not in VENDOR_OPERATIONS:
+            return None  # faults are for the vendor's operations: never the documents
         delay = self._faults.delay(route)
         if delay:
             self._faults.wait(delay)

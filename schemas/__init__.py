@@ -17,11 +17,13 @@ Public API:
   the operation declarations (:class:`Operation`).
 - :func:`vendor_document`: the vendor's contract as OpenAPI 3.1, and nothing else.
 - :func:`fake_document`: the fake's own API as OpenAPI 3.1.
-- :data:`ADMIN_PREFIX`, :data:`USER_HEADER`: where the fake's API lives, and its user header.
+- :data:`ADMIN_PREFIX`, :data:`USER_HEADER`, :data:`ADMIN_HEADER`: where the fake's API lives, its
+  user header, and the header a body-less change to its state carries.
 """
 
 from schemas._openapi import fake_document, vendor_document
 from schemas._operations import (
+    ADMIN_HEADER,
     ADMIN_PREFIX,
     OPERATIONS,
     USER_HEADER,
@@ -35,6 +37,7 @@ from schemas._operations import (
 from schemas._registry import UnknownSchemaError, is_valid, load, names, validator
 
 __all__ = [
+    "ADMIN_HEADER",
     "ADMIN_PREFIX",
     "OPERATIONS",
     "USER_HEADER",

@@ -17,6 +17,9 @@ JSON = "application/json"
 PROBLEM = "application/problem+json"
 #: The header naming the acting user of a creation on the fake (a seeded user's id).
 USER_HEADER = "X-Mock-User"
+#: A header a script may send and an HTML form never can: a change to the fake's state without a
+#: JSON body must carry it, so that no form on another site can make one.
+ADMIN_HEADER = "X-Mock-Admin"
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Operation:
 def _problems(*codes: int) -> tuple[Answer, ...]:
     reasons = {
         400: "Malformed JSON, or a bad header or query value.",
-        403: "The request's Host is not one the fake answers to.",
+        403: "Not served: a Host the fake does not answer to, or a change without a JSON body or X-Mock-Admin.",
         404: "No such conversation, parent message, route or record.",
         409: "Conflicts with stored state (an id already used, a parent elsewhere, the clock past 2^53-1).",
         413: "Body larger than the configured limit.",
@@ -92,6 +95,12 @@ def _problems(*codes: int) -> tuple[Answer, ...]:
 
 
 _CONVERSATION = Parameter("conversation", "path", "Conversation ID", "conversation-id")
+_ADMIN = Parameter(
+    ADMIN_HEADER,
+    "header",
+    "Any value: proves a script, not an HTML form, sends this change (a JSON body does too).",
+    {"type": "string"},
+)
 
 CREATE_MESSAGE = Operation(
     id="createMessage",
@@ -159,6 +168,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "/reset",
         "Forget everything but the start-up seed; undo faults, the clock and the journal.",
         Answer("204", "Reset."),
+        *_problems(403),
+        parameters=(_ADMIN,),
     ),
     _admin(
         "seedFake",
@@ -214,7 +225,15 @@ OPERATIONS: tuple[Operation, ...] = (
         *_problems(400, 413, 415, 422),
         body="faults",
     ),
-    _admin("clearFaults", "DELETE", "/faults", "Remove every injected fault.", Answer("204", "Cleared.")),
+    _admin(
+        "clearFaults",
+        "DELETE",
+        "/faults",
+        "Remove every injected fault.",
+        Answer("204", "Cleared."),
+        *_problems(403),
+        parameters=(_ADMIN,),
+    ),
     _admin("getClock", "GET", "/clock", "The fake's clock.", Answer("200", "The clock.", "clock-state")),
     _admin(
         "setClock",

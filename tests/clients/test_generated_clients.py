@@ -81,7 +81,8 @@ def test_the_fake_client_drives_the_admin_api(tmp_path, live):
     fake = importlib.import_module(f"{package}.api.fake")
     models = importlib.import_module(f"{package}.models")
     client = importlib.import_module(package).Client(base_url=live.url)
-    importlib.import_module(f"{fake.__name__}.reset_fake").sync_detailed(client=client)
+    reset = importlib.import_module(f"{fake.__name__}.reset_fake").sync_detailed(client=client, x_mock_admin="1")
+    assert reset.status_code == 204
     clock = importlib.import_module(f"{fake.__name__}.set_clock").sync(
         client=client, body=models.ClockCommand(freeze=1_000_000)
     )

@@ -8,7 +8,7 @@ from mockserver import create_app
 from tests.conftest import contract_seeds
 from tests.contracts.broken_fakes import BROKEN_FAKES
 
-BASE = "http://fake.test"
+BASE = "http://localhost"
 
 
 def run_against(app, seed=0, **config):

@@ -7,7 +7,7 @@ from contracts import RunConfig, run
 from tests.conftest import contract_seeds
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 
-BASE = "http://fake.test"
+BASE = "http://localhost"
 
 
 def run_against(app, seed, strict=False):

@@ -20,7 +20,7 @@ from contracts.transport import Transport
 from mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 
-BASE = "http://fake.test"
+BASE = "http://localhost"
 SECRET = "Bearer s3cr3t-t0ken-value"
 
 

@@ -3,7 +3,7 @@ import schemas
 
 def test_reset_forgets_messages_and_restores_the_seed(client, post):
     post({"message": "x"})
-    assert client.post("/__mock__/reset").status_code == 204
+    assert client.post("/__mock__/reset", headers={"X-Mock-Admin": "1"}).status_code == 204
     assert post({"message": "y"}).get_json()["id"] == 1
 
 

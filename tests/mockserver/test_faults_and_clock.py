@@ -79,14 +79,14 @@ def test_bad_fault_documents_are_422(client, doc):
 def test_a_failure_without_count_or_rate_fails_every_matching_request_until_cleared(client, post):
     assert client.put("/__mock__/faults", json={"failures": [{"status": 503}]}).status_code == 200
     assert [post({"message": "x"}).status_code for _ in range(5)] == [503] * 5
-    client.delete("/__mock__/faults")
+    client.delete("/__mock__/faults", headers={"X-Mock-Admin": "1"})
     assert post({"message": "x"}).status_code == 201
 
 
 def test_reset_undoes_faults_and_clock(client, post):
     client.put("/__mock__/faults", json={"failures": [{"count": 5}]})
     client.post("/__mock__/clock", json={"freeze": 1000})
-    client.post("/__mock__/reset")
+    client.post("/__mock__/reset", headers={"X-Mock-Admin": "1"})
     created = post({"message": "x"})
     assert created.status_code == 201
     assert created.get_json()["date"] != 1000
