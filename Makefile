@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 NODE_TOOLS := tests/clients/node_modules/.installed
 
-.PHONY: install run test lint bench contracts clean
+.PHONY: install run test lint bench contracts clean browser
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ $(NODE_TOOLS): tests/clients/package.json tests/clients/package-lock.json  ## Th
 	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 	touch $(NODE_TOOLS)
 
+browser:  ## Debian's headless Chromium, for the browser tests (installed when missing).
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 run: install  ## Start the fake on http://127.0.0.1:8080 with demo data.
 	$(BIN)/mockserver serve $(ARGS)
 
@@ -28,7 +31,7 @@ lint: install  ## Lint, format check and type check.
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(NODE_TOOLS)  ## Every test, after lint and type checks.
+test: lint $(NODE_TOOLS) browser  ## Every test, after lint and type checks.
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 contracts: install  ## Run the contract checks against BASE_URL.
