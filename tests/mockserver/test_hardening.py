@@ -11,8 +11,8 @@ import time
 import httpx
 import pytest
 
-from mockserver import LiveServer, MockConfig, create_app
 from mockserver.clock import MAX_TIME
+from tests.serving import served
 
 JS_MAX = 2**53 - 1
 
@@ -120,26 +120,37 @@ def test_a_listing_is_bounded_in_bytes_and_says_where_to_go_on(client, post):
 
 
 @pytest.mark.slow
-def test_latency_rules_never_wedge_the_fake_and_reset_wakes_the_sleepers():
-    config = MockConfig(max_waiting=2)
-    with LiveServer(create_app(config)) as live, httpx.Client(base_url=live.url, timeout=10) as admin:
-        rules = [{"route": "*", "min_ms": 60_000}] * 100
-        assert admin.put("/__mock__/faults", json={"latency": rules}).status_code == 200
-        answers: list[float] = []
+def test_latency_rules_never_wedge_the_production_server_and_reset_wakes_the_waiting():
+    # Reproduced before the fix: 20,000 rules of 60 s accepted, and two requests later the
+    # admin API timed out on waitress until the process was killed.
+    with served("--no-demo", "--threads", "4") as live, httpx.Client(base_url=live.url, timeout=10) as admin:
+        too_many = admin.put("/__mock__/faults", json={"latency": [{"min_ms": 60_000}] * 20_000})
+        assert too_many.status_code == 422
+        assert admin.put("/__mock__/faults", json={"latency": [{"min_ms": 60_000}] * 100}).status_code == 200
+        took: list[float] = []
 
         def create() -> None:
             started = time.perf_counter()
             httpx.post(f"{live.url}/conversations/1/messages", json={"message": "x"}, timeout=90)
-            answers.append(time.perf_counter() - started)
+            took.append(time.perf_counter() - started)
 
-        threads = [threading.Thread(target=create) for _ in range(4)]
+        threads = [threading.Thread(target=create) for _ in range(8)]  # twice the server's threads
         for thread in threads:
             thread.start()
         time.sleep(0.5)
         started = time.perf_counter()
-        assert admin.get("/__mock__/faults").status_code == 200
+        assert admin.get("/__mock__/faults").status_code == 200  # every worker not waiting is free
+        assert admin.get("/openapi.json").status_code == 200  # the documents are never delayed
         assert admin.post("/__mock__/reset", headers={"X-Mock-Admin": "1"}).status_code == 204
-        assert time.perf_counter() - started < 2
+        assert time.perf_counter() - started < 3
         for thread in threads:
-            thread.join(10)
-        assert len(answers) == 4 and max(answers) < 5  # two waited and were woken; two never waited
+            thread.join(15)
+        assert len(took) == 8 and max(took) < 10  # the two that waited were woken by the reset
+
+
+def test_a_rule_for_every_route_never_delays_or_fails_the_documents(client):
+    client.put("/__mock__/faults", json={"latency": [{"min_ms": 15_000}], "failures": [{"status": 500}]})
+    started = time.perf_counter()
+    assert client.get("/openapi.json").status_code == 200
+    assert client.get("/__mock__/openapi.json").status_code == 200
+    assert time.perf_counter() - started < 1
