@@ -101,3 +101,15 @@ def test_a_public_host_is_announced(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "http://0.0.0.0:1234" in captured.out
     assert "not loopback" in captured.err
+
+
+@pytest.mark.slow
+def test_serve_answers_loopback_and_allowed_hosts_only():
+    with served("--no-demo", "--allowed-host", "fake.internal") as live:
+        for host, status in (("fake.internal:8080", 200), ("localhost", 200), ("rebound.example", 403)):
+            answer = httpx.get(f"{live.url}/__mock__/journal", headers={"Host": host})
+            assert answer.status_code == status, host
+        refused = httpx.post(
+            f"{live.url}/conversations/1/messages", json={"message": "x"}, headers={"Host": "evil.test"}
+        )
+        assert refused.json()["type"] == "urn:mockserver:problem:forbidden"
