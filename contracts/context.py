@@ -12,14 +12,11 @@ from hypothesis import reject, seed
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-import schemas
 from contracts import checks
 from contracts.failures import BudgetExhausted, CheckFailure
-from contracts.probes import Probe
+from contracts.probes import Probe, messages_path
 from contracts.transport import Exchange, Transport
 
-#: The operation under contract, declared once in ``schemas``: every request here is built from it.
-CREATE_MESSAGE = schemas.operation("createMessage")
 #: Bodies up to this many bytes get no 413 from a correct server (the doc sets no limit, and every
 #: mainstream stack's default limit is above it: Express's is 100 KB).
 SMALL_BODY = 16 * 1024
@@ -60,7 +57,7 @@ class Context:
 
     def post(self, conversation: int | str, body: Any) -> Exchange:
         """POST a JSON body to a conversation (past the budget, ``BudgetExhausted`` ends the check)."""
-        return _within_budget(lambda: self.transport.post_json(_messages(conversation), body))
+        return _within_budget(lambda: self.transport.post_json(messages_path(conversation), body))
 
     def send_raw(self, path: str, content: bytes, content_type: str | None, *, writes: bool = True) -> Exchange:
         """POST raw bytes with a given content type (``None``: no Content-Type header).
@@ -125,7 +122,7 @@ class Context:
         """A root message of ``conversation`` created once per run, for replies to name as parent."""
         where = self.conversation if conversation is None else conversation
         if where not in self._anchors:
-            exchange = self.transport.post_json(_messages(where), {"message": "contract anchor"})
+            exchange = self.transport.post_json(messages_path(where), {"message": "contract anchor"})
             self.adopt_anchor(where, exchange, checks.created(exchange))
         return self._anchors[where]
 
@@ -158,10 +155,6 @@ class Context:
             if key not in self._cause_classes:  # the same cause is the same class all run long
                 self._cause_classes[key] = type("CheckFailure", (CheckFailure,), {"cause": key})
             raise self._cause_classes[key](failure.title, failure.detail, *failure.exchanges) from None
-
-
-def _messages(conversation: int | str) -> str:
-    return CREATE_MESSAGE.url(conversation=conversation)
 
 
 def _within_budget(send: Callable[[], Exchange]) -> Exchange:

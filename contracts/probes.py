@@ -26,6 +26,8 @@ import schemas
 
 #: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
 MAX_ID = 2**63 - 1
+#: The operation under contract, declared once in ``schemas``: every request path is built from it.
+CREATE_MESSAGE = schemas.operation("createMessage")
 JSON = "application/json"
 #: The keys the doc names; a case-insensitive decoder (Go's) also takes other spellings of them.
 DOCUMENTED_KEYS = ("message", "parent_id")
@@ -62,7 +64,7 @@ class Probe:
     @property
     def path(self) -> str:
         """The request path, the segment as given."""
-        return schemas.operation("createMessage").url(conversation=self.conversation)
+        return messages_path(self.conversation)
 
     @cached_property
     def readings(self) -> tuple[Reading, ...]:
@@ -77,6 +79,11 @@ class Probe:
         for reading in self.extra:
             found.setdefault((reading.message, reading.conversation, reading.parent), reading)
         return tuple(found.values())
+
+
+def messages_path(conversation: int | str) -> str:
+    """The path that creates a message in ``conversation`` (spelled as given)."""
+    return CREATE_MESSAGE.url(conversation=conversation)
 
 
 def json_probe(what: str, conversation: int | str, body: Any) -> Probe:

@@ -16,11 +16,11 @@ import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.errors import Flaky
 
-import schemas
 from contracts import checks
 from contracts.catalog import CHECKS, ContractCheck
 from contracts.context import Context, Note
 from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from contracts.probes import messages_path
 from contracts.transport import REDACTED, Exchange, Transport, header_variable
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
@@ -314,9 +314,8 @@ def _first_creation(ctx: Context) -> str | None:
     No answer at all, or an answer that means the checks are aimed at the wrong place, stops
     the run before any check, rather than failing every one of them.
     """
-    path = schemas.operation("createMessage").url(conversation=ctx.conversation)
     try:
-        exchange = ctx.transport.post_json(path, {"message": "contract anchor"})
+        exchange = ctx.transport.post_json(messages_path(ctx.conversation), {"message": "contract anchor"})
     except CheckFailure as failure:
         return f"no answer from {ctx.transport.base_url}: {failure.detail}"
     hint = WRONG_PLACE.get(exchange.status)
