@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import schemas
+from contracts.transport import dumps
 
 #: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
 MAX_ID = 2**63 - 1
@@ -89,11 +90,6 @@ def messages_path(conversation: int | str) -> str:
 def json_probe(what: str, conversation: int | str, body: Any) -> Probe:
     """A probe whose body is the JSON document ``body``."""
     return Probe(what, str(conversation), dumps(body))
-
-
-def dumps(body: Any) -> bytes:
-    """JSON as the transport sends it (``ensure_ascii`` keeps any string, even a lone surrogate, sendable)."""
-    return json.dumps(body).encode()
 
 
 def _joined(*parts: str | None) -> str | None:

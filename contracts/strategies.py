@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 import schemas
-from contracts.probes import MAX_ID, Probe, Reading, dumps, folds_to_documented, json_probe, spellings
+from contracts.probes import MAX_ID, Probe, Reading, folds_to_documented, json_probe, spellings
+from contracts.transport import dumps
 
 Body = dict[str, Any]
 

@@ -25,6 +25,11 @@ SHOWN = 2000
 REDACTED = "***"
 
 
+def dumps(body: Any) -> bytes:
+    """A body as JSON bytes, as every request sends it (``ensure_ascii`` keeps even a lone surrogate sendable)."""
+    return json.dumps(body).encode()
+
+
 def header_variable(name: str) -> str:
     """The environment variable that replay and curl lines read a redacted header's value from."""
     return "CONTRACTS_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
@@ -116,9 +121,12 @@ class Transport:
     on_request: Callable[[int], None] | None = None
     sent: int = 0
     _next_slot: float = 0.0
+    #: Lower-case names of ``headers``: given for the run, so redacted in what it writes.
+    _secrets: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        self._secrets = frozenset(name.lower() for name in self.headers)
         if self.client is None:
             self.client = httpx.Client(timeout=self.timeout, follow_redirects=False)
 
@@ -137,10 +145,8 @@ class Transport:
             self.budget = budget
 
     def post_json(self, path: str, body: Any, headers: Mapping[str, str] | None = None) -> Exchange:
-        """POST ``body`` as JSON (``ensure_ascii`` keeps any string, even a lone surrogate, sendable)."""
-        return self.send(
-            "POST", path, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
-        )
+        """POST ``body`` as JSON."""
+        return self.send("POST", path, dumps(body), {"Content-Type": "application/json", **(headers or {})})
 
     def send(
         self,
@@ -161,7 +167,6 @@ class Transport:
         assert self.client is not None
         all_headers = {**self.headers, **(headers or {})}
         url = f"{self.base_url}{path}"
-        secrets = frozenset(name.lower() for name in self.headers)
         resets = 0
         for attempt in range(MAX_429_RETRIES + 1):
             if self.budget is not None and self.sent >= self.budget:
@@ -184,7 +189,7 @@ class Transport:
                 raise CheckFailure(
                     "no answer",
                     f"{method} {url} got no complete answer ({error})",
-                    Exchange(method, url, all_headers, content, 0, {}, b"", sent_at, time.time(), error, secrets),
+                    Exchange(method, url, all_headers, content, 0, {}, b"", sent_at, time.time(), error, self._secrets),
                 ) from exc
             exchange = Exchange(
                 method=method,
@@ -196,7 +201,7 @@ class Transport:
                 body=response.content,
                 sent_at=sent_at,
                 received_at=time.time(),
-                secret_headers=secrets,
+                secret_headers=self._secrets,
             )
             if response.status_code != 429 or attempt == MAX_429_RETRIES:
                 return exchange

@@ -89,15 +89,14 @@ class Faults:
                     total += self._rng.uniform(rule.min_ms, high) / 1000
             return min(total, MAX_DELAY_S)
 
-    def wait(self, seconds: float) -> bool:
-        """Wait ``seconds``, or less if the rules change meanwhile; False if too many already wait (no wait)."""
+    def wait(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if the rules change meanwhile; not at all if too many wait already."""
         if not self._waiting.acquire(blocking=False):
-            return False
+            return
         try:
             self._changed.wait(seconds)
         finally:
             self._waiting.release()
-        return True
 
     def failure(self, route: str) -> Failure | None:
         """The failure a request on ``route`` meets, if any; a counted rule is used up by it."""
