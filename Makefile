@@ -37,9 +37,17 @@ test: lint $(NODE_TOOLS) browser  ## Every test, after lint and type checks.
 contracts: install  ## Run the contract checks against BASE_URL.
 	$(BIN)/contracts --base-url $(BASE_URL) $(ARGS)
 
-bench: install  ## Every benchmark; writes bench/RESULTS.md (needs wrk and valgrind: installed here if missing).
-	command -v wrk >/dev/null && command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk valgrind)
+PRISM := bench/prism/node_modules/.bin/prism
+
+$(PRISM): bench/prism/package.json bench/prism/package-lock.json  ## Stoplight Prism, measured beside the fake.
+	npm ci --prefix bench/prism --no-audit --no-fund --loglevel=error
+	touch $(PRISM)
+
+bench: install $(PRISM)  ## Every benchmark; writes bench/RESULTS.md (needs wrk, valgrind, strace: installed if missing).
+	command -v wrk >/dev/null && command -v valgrind >/dev/null && command -v strace >/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq wrk valgrind strace)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/clients/node_modules tests/clients/generated
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/clients/node_modules tests/clients/generated \
+		bench/prism/node_modules

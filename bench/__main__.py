@@ -8,7 +8,16 @@ import platform
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import catch_rate, contract_suite, instructions, schemathesis_seeds, seed_sweep, store_growth, throughput
+from bench import (
+    catch_rate,
+    contract_suite,
+    instructions,
+    schemathesis_seeds,
+    seed_sweep,
+    serving,
+    store_growth,
+    throughput,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -27,6 +36,7 @@ def _machine() -> str:
 #: Each benchmark: its title in RESULTS.md, and what runs it and returns its report.
 BENCHMARKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("Throughput (`python -m bench.throughput`)", lambda: throughput.report(throughput.measure())),
+    ("Idle and slow clients, a 300 MiB upload (`python -m bench.serving`)", lambda: serving.report(serving.measure())),
     ("Instructions per creation (`python -m bench.instructions`)", lambda: instructions.report(instructions.measure())),
     (
         "Store growth (`python -m bench.store_growth`)",

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,18 +20,41 @@ ROOT = Path(__file__).resolve().parent.parent
 BODY = '{"message": "hello from the benchmark", "parent_id": null}'
 
 
+def free_port() -> int:
+    """A port free on loopback now, for a server that cannot be told port 0 (Prism)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def pinned(cpu: int, argv: list[str]) -> list[str]:
     """Pin a command to one CPU when taskset exists, so server and load generator do not share one."""
     return ["taskset", "-c", str(cpu), *argv] if shutil.which("taskset") and (os.cpu_count() or 1) > 1 else argv
 
 
-#: What ``mockserver serve`` and ``python -m bench.floor_app`` print once they listen.
-URL_LINE = re.compile(r"serving the (?:fake|floor) at (http://\S+)")
+#: What ``mockserver serve``, the bench's own servers and Prism print once they listen.
+URL_LINE = re.compile(r"(?:serving the (?:fake|floor) at|Prism is listening on) (http://\S+)")
+
+
+@dataclass(frozen=True)
+class Running:
+    """A server started by :func:`process`."""
+
+    url: str
+    pid: int
+
+    def worker_pids(self) -> list[int]:
+        """The process and its children (granian serves from a child); Linux only."""
+        try:
+            with open(f"/proc/{self.pid}/task/{self.pid}/children") as children:
+                return [self.pid, *(int(pid) for pid in children.read().split())]
+        except OSError:
+            return [self.pid]
 
 
 @contextmanager
-def process(argv: list[str], stop_timeout: float = 10) -> Iterator[str]:
-    """Run a server that binds a free port itself; yield the base URL it prints; stop it with SIGINT."""
+def process(argv: list[str], stop_timeout: float = 10) -> Iterator[Running]:
+    """Run a server that binds a free port itself; yield it once it prints its URL; stop it with SIGINT."""
     proc = subprocess.Popen(
         argv,
         stdout=subprocess.PIPE,
@@ -50,7 +74,7 @@ def process(argv: list[str], stop_timeout: float = 10) -> Iterator[str]:
                 raise RuntimeError(f"{argv[0]} exited before printing its URL")
             match = URL_LINE.search(line)
         drain.start()
-        yield match.group(1)
+        yield Running(match.group(1), proc.pid)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -3,8 +3,8 @@
 Against the correct fake, every broken fake (each must be caught), and every correct
 server that is lenient or different where the doc allows (none may be failed).
 
-``python -m bench.catch_rate``. Each fake is served on loopback by waitress, the server
-``mockserver serve`` uses, in a thread of this process; both tools run as their own
+``python -m bench.catch_rate``. Each fake is served on loopback by waitress, a real
+multi-threaded server, in a thread of this process; both tools run as their own
 command-line programs with default settings:
 
 - ours: ``contracts --base-url URL --conversation 1 --other-conversation 2``;

@@ -14,10 +14,10 @@ RUNS = 3
 def measure(runs: int = RUNS) -> dict[str, float]:
     """Run the whole suite ``runs`` times against ``mockserver serve``; median seconds and requests."""
     seconds, requests, passed = [], [], []
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as url:
+    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as server:
         for seed in range(runs):
             started = time.perf_counter()
-            report = run(RunConfig(base_url=url, conversation=1, other_conversation=2, seed=seed))
+            report = run(RunConfig(base_url=server.url, conversation=1, other_conversation=2, seed=seed))
             seconds.append(time.perf_counter() - started)
             requests.append(sum(r.requests for r in report.results))
             passed.append(report.exit_code == 0)

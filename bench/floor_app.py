@@ -1,7 +1,7 @@
 """The floor of any Flask stack: parse the JSON body, answer a fixed document.
 
 ``python -m bench.floor_app THREADS`` serves it on a free loopback port through
-``production_server``, exactly as ``mockserver serve`` serves the fake, and prints its URL.
+``ProductionServer``, exactly as ``mockserver serve`` serves the fake, and prints its URL.
 """
 
 import json
@@ -9,7 +9,7 @@ import sys
 
 from flask import Flask, Response, request
 
-from mockserver.server import LOOPBACK, production_server
+from mockserver.server import ProductionServer, ServerOptions
 
 app = Flask("floor")
 DOCUMENT = json.dumps({"id": 1, "type": "text", "conversationId": 1, "message": "hello", "deleted": False})
@@ -22,11 +22,15 @@ def create(conversation: str) -> Response:
     return Response(DOCUMENT, status=201, mimetype="application/json")
 
 
+def load() -> Flask:
+    """The floor, for the server's loader (a module-level function: it is pickled on macOS)."""
+    return app
+
+
 def main() -> None:
     """Serve the floor until interrupted."""
-    server = production_server(app, LOOPBACK, 0, int(sys.argv[1]))
-    print(f"serving the floor at http://{LOOPBACK}:{server.effective_port}", flush=True)
-    server.run()  # returns on KeyboardInterrupt, which waitress catches itself
+    server = ProductionServer(load, ServerOptions(threads=int(sys.argv[1])))
+    server.run(on_ready=lambda: print(f"serving the floor at {server.url}", flush=True))
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Instructions per creation over HTTP, fake beside the floor, counted by callgrind (``python -m bench.instructions``).
 
 Instruction counts do not drift with a shared machine's speed, unlike wall-clock
-figures. Each server runs under valgrind as the throughput bench runs it (the fake as
-``mockserver serve``, the floor through the same ``production_server``) and answers
-requests sent one after another on one keep-alive connection, so the count includes
-waitress, HTTP parsing and the WSGI environ a real server builds. Each runs twice,
+figures. Both run under valgrind on waitress (bench/on_waitress.py), a pure-Python server
+in one process that callgrind follows whole, and answer requests sent one after another
+on one keep-alive connection, so the count includes HTTP parsing and the WSGI environ a
+real server builds: it measures what the app costs beside the floor, whatever the server. Each runs twice,
 with 200 and with 1,200 requests; the difference over 1,000 is the cost of one
 request. Needs valgrind.
 """
@@ -22,8 +22,8 @@ from bench._serve import BODY, PYTHON, process
 
 WARM_UP, MEASURED = 200, 1_000
 SERVERS = {
-    "floor": [PYTHON, "-m", "bench.floor_app", "8"],
-    "fake": [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"],
+    "floor": [PYTHON, "-m", "bench.on_waitress", "floor", "8"],
+    "fake": [PYTHON, "-m", "bench.on_waitress", "fake", "8"],
 }
 
 
@@ -46,8 +46,8 @@ def _count(server: str, requests: int) -> int:
         out = Path(workdir) / "callgrind.out"
         argv = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *SERVERS[server]]
         # Under valgrind a server starts and stops tens of times slower.
-        with process(argv, stop_timeout=120) as url:
-            _post_many(url, requests)
+        with process(argv, stop_timeout=120) as running:
+            _post_many(running.url, requests)
         return int(re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE).group(1))  # type: ignore[union-attr]
 
 

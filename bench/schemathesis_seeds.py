@@ -30,11 +30,11 @@ def measure(seeds: int = 20) -> dict[str, dict[int, list[str]]]:
     """For each document and seed: the failure codes Schemathesis reported (empty: it found nothing)."""
     found: dict[str, dict[int, list[str]]] = {name: {} for name in DOCUMENTS}
     st = str(Path(PYTHON).with_name("st"))
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as url:
+    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as server:
         for name, (path, extra) in DOCUMENTS.items():
             for seed in range(seeds):
                 with tempfile.TemporaryDirectory() as workdir:  # its crash cache must not carry over
-                    argv = [st, "run", f"{url}{path}", "--checks", "all", "--max-examples", "25", "--no-color"]
+                    argv = [st, "run", f"{server.url}{path}", "--checks", "all", "--max-examples", "25", "--no-color"]
                     result = subprocess.run(
                         [*argv, "--seed", str(seed), *extra],
                         capture_output=True,

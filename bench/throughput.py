@@ -1,69 +1,87 @@
-"""Throughput of the fake beside the bare-Flask floor, on the same server and load (``python -m bench.throughput``).
+"""Create throughput of the fake beside its floors and beside Prism, in one run (``python -m bench.throughput``).
 
-Both are served by ``mockserver.server.production_server`` (waitress, the same threads
-and settings), pinned to one CPU and loaded by wrk from the other. This machine's speed
-drifts, by as much as a factor of two within a minute, so the two alternate in short
-runs, in ABBA order (floor-fake, fake-floor, ...) so that a steady drift favours
-neither, and the figure is the median of the per-pair ratios.
+Five servers, each pinned to CPU 0 and loaded by wrk from CPU 1 with the same POST:
+- the floor, a bare Flask app, on waitress (the server ``mockserver serve`` used before);
+- the fake on waitress, to show what the app alone costs there;
+- the floor on granian, the production server now;
+- the fake as ``mockserver serve`` runs it (granian);
+- Stoplight Prism mocking the vendor's document (``npm ci --prefix bench/prism``; skipped if absent).
+
+This machine's speed drifts, by as much as a factor of two within a minute, so the servers
+take turns in short runs, each round in a rotated order so that a steady drift favours none,
+and each figure is the median of per-round ratios.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
 
-from bench._serve import PYTHON, ROOT, WrkResult, pinned, process, wrk
+from bench._serve import PYTHON, ROOT, WrkResult, free_port, pinned, process, wrk
 
-PAIRS = 10
+ROUNDS = 6
 SECONDS = 3
 CONNECTIONS = 16
 THREADS = 8
 PATH = "/conversations/1/messages"
+PRISM = ROOT / "bench" / "prism" / "node_modules" / ".bin" / "prism"
+FAKE = "fake (mockserver serve, granian)"
+SERVERS = {
+    "floor on waitress": [PYTHON, "-m", "bench.on_waitress", "floor", str(THREADS)],
+    "fake on waitress": [PYTHON, "-m", "bench.on_waitress", "fake", str(THREADS)],
+    "floor on granian": [PYTHON, "-m", "bench.floor_app", str(THREADS)],
+    FAKE: [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--threads", str(THREADS), "--no-demo"],
+}
 
 
-def measure(pairs: int = PAIRS, seconds: int = SECONDS) -> dict[str, float]:
-    """Alternate wrk runs on the floor and the fake; return medians and the median ratio."""
-    floor_cmd = pinned(0, [PYTHON, "-m", "bench.floor_app", str(THREADS)])
-    fake_cmd = pinned(0, [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--threads", str(THREADS), "--no-demo"])
-    floors: list[WrkResult] = []
-    fakes: list[WrkResult] = []
-    with process(floor_cmd) as floor_url, process(fake_cmd) as fake_url:
-        for url in (floor_url, fake_url):
+def measure(rounds: int = ROUNDS, seconds: int = SECONDS) -> dict[str, dict[str, float]]:
+    """Take turns loading each server; return each one's median figures and its median ratio to the fake."""
+    servers = dict(SERVERS)
+    with ExitStack() as stack:
+        if PRISM.exists():
+            document = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "openapi.json"
+            sys.path.insert(0, str(ROOT))
+            from schemas import vendor_document
+
+            document.write_text(json.dumps(vendor_document()))
+            servers["Prism (mock of /openapi.json)"] = [str(PRISM), "mock", "--port", str(free_port()), str(document)]
+        urls = {name: stack.enter_context(process(pinned(0, argv))).url for name, argv in servers.items()}
+        for url in urls.values():
             wrk(url + PATH, 2, CONNECTIONS)  # warm-up
-        for pair in range(pairs):
-            if pair % 2 == 0:
-                floors.append(wrk(floor_url + PATH, seconds, CONNECTIONS))
-                fakes.append(wrk(fake_url + PATH, seconds, CONNECTIONS))
-            else:
-                fakes.append(wrk(fake_url + PATH, seconds, CONNECTIONS))
-                floors.append(wrk(floor_url + PATH, seconds, CONNECTIONS))
-    ratios = sorted(
-        fake.requests_per_second / floor.requests_per_second for floor, fake in zip(floors, fakes, strict=True)
-    )
+        results: dict[str, list[WrkResult]] = {name: [] for name in urls}
+        names = list(urls)
+        for turn in range(rounds):
+            for name in names[turn % len(names) :] + names[: turn % len(names)]:
+                results[name].append(wrk(urls[name] + PATH, seconds, CONNECTIONS))
+    fake = results[FAKE]
     return {
-        "floor_rps": statistics.median(r.requests_per_second for r in floors),
-        "fake_rps": statistics.median(r.requests_per_second for r in fakes),
-        "ratio": statistics.median(ratios),
-        "ratio_q1": ratios[len(ratios) // 4],
-        "ratio_q3": ratios[(3 * len(ratios)) // 4],
-        "floor_p99_ms": statistics.median(r.latency_p99_ms for r in floors),
-        "fake_p99_ms": statistics.median(r.latency_p99_ms for r in fakes),
-        "errors": sum(r.errors for r in floors + fakes),
+        name: {
+            "rps": statistics.median(r.requests_per_second for r in runs),
+            "p99_ms": statistics.median(r.latency_p99_ms for r in runs),
+            "errors": sum(r.errors for r in runs),
+            "fake_ratio": statistics.median(
+                f.requests_per_second / r.requests_per_second for f, r in zip(fake, runs, strict=True)
+            ),
+        }
+        for name, runs in results.items()
     }
 
 
-def report(r: dict[str, float]) -> str:
+def report(figures: dict[str, dict[str, float]]) -> str:
     """The figures as lines of text."""
-    return "\n".join(
-        [
-            f"floor (bare Flask, same server, {THREADS} threads): {r['floor_rps']:7.0f} req/s"
-            f"  p99 {r['floor_p99_ms']:.1f} ms",
-            f"fake  (mockserver serve):                     {r['fake_rps']:7.0f} req/s  p99 {r['fake_p99_ms']:.1f} ms",
-            f"ratio fake/floor: median {r['ratio']:.3f} over {PAIRS} ABBA pairs of {SECONDS} s"
-            f" (quartiles {r['ratio_q1']:.3f}-{r['ratio_q3']:.3f}); goal >= 0.85;"
-            f" socket errors and non-2xx: {r['errors']:.0f}",
-        ]
+    lines = [f"{'server':34} {'req/s':>7} {'p99 ms':>7} {'fake/this':>9}  errors (socket, non-2xx)"]
+    for name, f in figures.items():
+        ratio = "" if name == FAKE else f"{f['fake_ratio']:.2f}x"
+        lines.append(f"{name:34} {f['rps']:7.0f} {f['p99_ms']:7.1f} {ratio:>9}  {f['errors']:.0f}")
+    lines.append(
+        f"medians of {ROUNDS} rotated rounds of {SECONDS} s, wrk -t1 -c{CONNECTIONS}, {THREADS} Python threads;"
+        " goals: fake >= 2x the floor on waitress, >= 2.5x Prism, p99 no worse than the fake on waitress"
     )
+    return "\n".join(lines)
 
 
 def main() -> None:

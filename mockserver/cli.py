@@ -1,12 +1,11 @@
-"""``mockserver serve``: the fake on waitress, for people and front ends."""
+"""``mockserver serve``: the fake on granian, for people and front ends."""
 
 from __future__ import annotations
 
 import json
-import signal
 import sys
+from functools import partial
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -15,7 +14,7 @@ from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.errors import MockError
 from mockserver.seed import Seed
-from mockserver.server import LOOPBACK, production_server
+from mockserver.server import LOOPBACK, ProductionServer, ServerOptions
 from mockserver.validation import validate
 
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
@@ -68,7 +67,31 @@ def cli() -> None:
 )
 @click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1))
 @click.option("--journal-size", default=MockConfig.journal_size, show_default=True, type=click.IntRange(0))
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Waitress worker threads.")
+@click.option(
+    "--threads",
+    default=ServerOptions.threads,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Python threads running requests; injected delays hold one each.",
+)
+@click.option(
+    "--header-timeout",
+    default=ServerOptions.header_timeout,
+    show_default=True,
+    type=click.FloatRange(0.001, 60),
+    help="Seconds a connection has to send a request head, after opening or after its last answer (slow or idle"
+    " clients are closed).",
+)
+@click.option(
+    "--keep-alive/--no-keep-alive", default=True, show_default=True, help="Keep connections open between requests."
+)
+@click.option(
+    "--max-connections",
+    default=ServerOptions.max_connections,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Connections served at once, idle ones included; more wait to be accepted.",
+)
 def serve(
     host: str,
     port: int,
@@ -80,6 +103,9 @@ def serve(
     max_body_bytes: int,
     journal_size: int,
     threads: int,
+    header_timeout: float,
+    keep_alive: bool,
+    max_connections: int,
 ) -> None:
     """Serve the fake in the foreground until Ctrl-C."""
     config = MockConfig(
@@ -92,11 +118,23 @@ def serve(
         journal_size=journal_size,
         max_waiting=max(1, threads - 2),  # two threads always free for the admin API
     )
+    options = ServerOptions(
+        host=host,
+        port=port,
+        threads=threads,
+        header_timeout=header_timeout,
+        keep_alive=keep_alive,
+        max_connections=max_connections,
+    )
     try:
-        server = production_server(create_app(config), host, port, threads)
+        server = ProductionServer(partial(create_app, config), options)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    url = f"http://{_url_host(host)}:{server.effective_port}"
+    server.run(on_ready=partial(_announce, server.url, host))
+    click.echo("mockserver: stopped")
+
+
+def _announce(url: str, host: str) -> None:
     click.echo(f"mockserver: serving the fake at {url}")
     body = '{"message": "hi"}'
     create = schemas.operation("createMessage")
@@ -110,22 +148,6 @@ def serve(
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
     click.echo("  stop:    Ctrl-C")
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        server.run()  # returns on KeyboardInterrupt, which waitress catches itself
-    finally:
-        server.close()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    click.echo("mockserver: stopped")
-
-
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,42 +1,192 @@
-"""Running a fake: in a background thread for tests, or in the foreground on waitress for people."""
+"""Running a fake: in a background thread for tests, or in the foreground on granian for people.
+
+``mockserver serve`` runs on granian, a Rust HTTP core for WSGI apps, chosen by measurement
+(bench/RESULTS.md, "Serving"): about twice the requests per second of waitress, thousands
+of idle connections held by an async core instead of one thread or slot each, a deadline
+for request heads, and a body that is read only when the app reads it. Tests use
+:class:`LiveServer` (Werkzeug, in a thread of the test process), which needs no process.
+"""
 
 from __future__ import annotations
 
 import gc
 import logging
+import resource
+import socket
 import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask
-from waitress.server import create_server
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOOPBACK = "127.0.0.1"
 
+#: Builds the app in the serving process; a module-level function (or a partial of one),
+#: because on macOS granian starts its worker with "spawn", which pickles it.
+AppLoader = Callable[[], "WSGIApplication"]
 
-def production_server(app: WSGIApplication, host: str, port: int, threads: int) -> Any:
-    """Bind ``app`` on waitress as ``mockserver serve`` runs it; call ``run()`` on the result to serve.
 
-    One process, several threads, so the in-memory state is one. The benchmarks serve
-    their bare-Flask floor through here too, so that both run on the same server.
+@dataclass(frozen=True)
+class ServerOptions:
+    """How ``mockserver serve`` listens; read from flags by the CLI."""
+
+    host: str = LOOPBACK
+    port: int = 0
+    #: Python threads running requests (and holding injected delays).
+    threads: int = 8
+    #: A connection must send a whole request head within this many seconds of opening,
+    #: and of its last answer when kept alive; otherwise it is closed. Slow-header clients
+    #: and idle keep-alive connections are both bounded by it (granian allows 1 ms to 60 s).
+    header_timeout: float = 30.0
+    #: HTTP/1.1 keep-alive; off closes every connection after its answer.
+    keep_alive: bool = True
+    #: Connections served at once, idle ones included; more wait to be accepted. Granian
+    #: holds a slot per connection (its "backpressure"), 1,024 by default: as few idle
+    #: connections as that would lock everyone out.
+    max_connections: int = 10_000
+    #: Connections waiting to be accepted.
+    backlog: int = 2048
+
+    def __post_init__(self) -> None:
+        if not 0.001 <= self.header_timeout <= 60:
+            raise ValueError("header_timeout must be between 0.001 and 60 seconds")
+        if self.threads < 1:
+            raise ValueError("threads must be at least 1")
+        if self.max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
+
+
+class ProductionServer:
+    """The fake (or any WSGI app) on granian: one worker process, so the in-memory state is one.
+
+    The port is checked (and, for port 0, chosen) before granian starts, so that a port in
+    use is an error here and ``url`` is known at once; ``run`` serves until SIGINT or SIGTERM
+    and calls ``on_ready`` once the port accepts connections.
     """
-    # Everything made at start-up (Flask, the schemas, the validators) lives as long as
-    # the process: keep the cyclic GC from scanning it again on every full collection
-    # (measured with bench/throughput.py: about +0.05 to +0.1 on the ratio to the floor).
-    gc.collect()
-    gc.freeze()
-    # Waitress warns "Task queue depth is N" for every request that waits for a thread:
-    # thousands of lines a second under load, on the terminal of whoever runs the fake.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    # log_socket_errors is off so that a deliberately dropped connection closes silently.
-    return create_server(app, host=host, port=port, threads=threads, log_socket_errors=False, ident="mockserver")
+
+    def __init__(self, load_app: AppLoader, options: ServerOptions) -> None:
+        self.options = options
+        self.port = _free_port(options.host, options.port)
+        self._load_app = load_app
+
+    @property
+    def url(self) -> str:
+        """The base URL, with an IPv6 host in brackets."""
+        host = self.options.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}"
+
+    def run(self, on_ready: Callable[[], None] = lambda: None) -> None:
+        """Serve in the foreground until interrupted."""
+        from granian.constants import HTTPModes, Interfaces
+        from granian.http import HTTP1Settings
+        from granian.log import LogLevels
+        from granian.server import Server
+
+        options = self.options
+        _raise_open_file_limit(options.max_connections + 256)
+        server = Server(
+            "mockserver",  # a name only: the app comes from the loader
+            address=options.host,
+            port=self.port,
+            interface=Interfaces.WSGI,
+            workers=1,
+            blocking_threads=options.threads,
+            http=HTTPModes.http1,
+            websockets=False,
+            backlog=options.backlog,
+            backpressure=options.max_connections,
+            http1_settings=HTTP1Settings(
+                header_read_timeout=max(1, round(options.header_timeout * 1000)), keep_alive=options.keep_alive
+            ),
+            log_level=LogLevels.warning,
+        )
+        # Granian's own warning about many threads per core does not apply: most of ours
+        # wait (injected delays), and --threads is the user's choice.
+        logging.getLogger("_granian").setLevel(logging.ERROR)
+        server.serve(target_loader=_Loaded(self._load_app, options.host, self.port, on_ready), wrap_loader=False)
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _Loaded:
+    """Granian's target loader: builds the app in the worker and readies the process to serve it."""
+
+    def __init__(self, load_app: AppLoader, host: str, port: int, on_ready: Callable[[], None]) -> None:
+        self.load_app = load_app
+        self.address = (host, port)
+        self.on_ready = on_ready
+
+    def __call__(self) -> WSGIApplication:
+        # The watcher starts here, in the worker: a thread started before granian forks
+        # could hold the import lock at the fork, and the worker would wait for it forever.
+        watcher = threading.Thread(target=_announce_when_listening, args=(*self.address, self.on_ready), daemon=True)
+        watcher.start()
+        app = self.load_app()
+        # Everything made at start-up (Flask, the schemas, the validators) lives as long as
+        # the process: keep the cyclic GC from scanning it again on every full collection
+        # (measured with bench/throughput.py: about +0.05 to +0.1 on the ratio to the floor).
+        gc.collect()
+        gc.freeze()
+        return _InputTerminated(app)
+
+
+class _InputTerminated:
+    """Says to the app what granian does: its ``wsgi.input`` ends where the body ends.
+
+    Granian leaves ``wsgi.input_terminated`` out, and Werkzeug then reads nothing of a body
+    sent without Content-Length (chunked): such a request would look empty to the fake.
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ["wsgi.input_terminated"] = True
+        return self.app(environ, start_response)
+
+
+def _free_port(host: str, port: int) -> int:
+    """Bind ``host:port`` once to check it is free (port 0: to let the kernel pick one); return the port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, port))
+        return int(probe.getsockname()[1])
+
+
+def _announce_when_listening(host: str, port: int, on_ready: Callable[[], None], timeout: float = 30) -> None:
+    """Call ``on_ready`` once ``host:port`` accepts a connection, so a URL printed is a URL that answers."""
+    target = "::1" if host == "::" else LOOPBACK if host == "0.0.0.0" else host
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((target, port), timeout=1).close()
+        except OSError:
+            time.sleep(0.02)
+        else:
+            on_ready()
+            return
+
+
+def _raise_open_file_limit(wanted: int) -> None:
+    # Every open connection is a file descriptor. A soft limit of 256 (macOS) or 1024 (many
+    # Linux shells) would refuse connections long before max_connections; raise it as far
+    # as the hard limit, which is what the system allows this process.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):  # macOS caps the soft limit (kern.maxfilesperproc)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(target, 10240), hard))
+
+
+class _TestHandler(WSGIRequestHandler):
     # Tests read the journal, not an access log on stderr.
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -48,11 +198,16 @@ class LiveServer:
     The port is bound in the constructor (port 0 asks the kernel for a free one, read
     back at once), so there is no reserve-then-release race and no readiness polling.
     Use as a context manager, or call ``start()`` and ``stop()``.
+
+    Werkzeug gives each connection a thread and closes it after one answer (HTTP/1.0),
+    so idle connections lock nobody out; ``read_timeout`` closes one that sends its
+    request too slowly, so a stuck client cannot keep a thread of the test process.
     """
 
-    def __init__(self, app: Flask, host: str = LOOPBACK, port: int = 0) -> None:
+    def __init__(self, app: Flask, host: str = LOOPBACK, port: int = 0, read_timeout: float = 10.0) -> None:
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+        handler = type("_Handler", (_TestHandler,), {"timeout": read_timeout})
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=handler)
         self.host = host
         self.port = self._server.port
         self.url = f"http://{host}:{self.port}"

@@ -113,15 +113,20 @@ def _read_body(request: Request, limit: int) -> bytes:
     Not Flask's MAX_CONTENT_LENGTH: with it, Werkzeug wraps every body in a LimitedStream
     whose read() cost about 32K instructions a request on waitress, more than half of
     what the fake then cost beyond the bare-Flask floor (counted by callgrind). Without
-    it, Werkzeug hands over the server's own stream when the server ends the body itself,
-    as waitress always does, having counted a chunked body's bytes into Content-Length.
+    it, Werkzeug hands over the server's own stream when the server ends the body itself
+    (``wsgi.input_terminated``), as granian and Werkzeug's own server do.
     """
     declared = get_content_length(request.environ)
     if declared is not None and declared > limit:
         raise PayloadTooLarge(f"the body has {declared} bytes; the fake accepts at most {limit}")
-    # Through the Request, so that a body a hook already read (and cached) is still found.
-    data = request.get_data(cache=False)
-    if len(data) > limit:  # a chunked body on a server that does not count it
+    if declared is None and getattr(request, "_cached_data", None) is None:
+        # A body of unknown length (chunked), on a server that ends the stream itself:
+        # read one byte past the limit and no further, however long the upload.
+        data = request.stream.read(limit + 1)
+    else:
+        # Through the Request, so that a body a hook already read (and cached) is still found.
+        data = request.get_data(cache=False)
+    if len(data) > limit:
         raise PayloadTooLarge(f"the body is longer than the {limit} bytes the fake accepts")
     return data
 

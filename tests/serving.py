@@ -19,8 +19,15 @@ class Served:
     #: What the server wrote to stderr; read once it has stopped.
     stderr: str = ""
 
+    def worker_pid(self) -> int:
+        """The process holding the fake's state: granian's one worker, a child of ``mockserver serve``."""
+        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
+            pids = [int(pid) for pid in children.read().split()]
+        assert len(pids) == 1, f"one worker process, not {pids}"
+        return pids[0]
+
     def rss_kib(self) -> int:
-        with open(f"/proc/{self.process.pid}/status") as status:
+        with open(f"/proc/{self.worker_pid()}/status") as status:
             return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
 

@@ -21,10 +21,27 @@ def test_store_growth_measures_every_size_in_its_own_worker():
 
 
 @pytest.mark.slow
-def test_the_floor_is_served_like_the_fake_and_prints_its_url():
-    with process([PYTHON, "-m", "bench.floor_app", "2"]) as url:
-        answer = httpx.post(f"{url}/conversations/1/messages", json={"message": "hi"})
+@pytest.mark.parametrize(
+    "argv",
+    [["bench.floor_app", "2"], ["bench.on_waitress", "floor", "2"], ["bench.on_waitress", "fake", "2"]],
+    ids=["floor-on-granian", "floor-on-waitress", "fake-on-waitress"],
+)
+def test_each_baseline_server_answers_a_creation_and_prints_its_url(argv):
+    with process([PYTHON, "-m", *argv]) as server:
+        answer = httpx.post(f"{server.url}/conversations/1/messages", json={"message": "hi"})
+        assert server.pid in server.worker_pids()
     assert answer.status_code == 201 and answer.json()["type"] == "text"
+
+
+@pytest.mark.slow
+def test_the_serving_bench_counts_what_an_upload_made_the_server_read():
+    from bench import serving
+
+    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as server:
+        refused = serving.upload(server, expect=True, count_reads=False)
+        timed = serving.latencies("127.0.0.1", int(server.url.rsplit(":", 1)[1]), 0.2)
+    assert "413" in refused and "'100 Continue' sent: no" in refused
+    assert timed.failures == 0 and timed.create and timed.admin
 
 
 def test_the_seed_sweep_expects_the_right_verdicts_and_gets_them():

@@ -52,7 +52,7 @@ def test_serve_answers_then_stops_cleanly_on_interrupt(tmp_path):
         created = httpx.post(f"{url}/conversations/3/messages", json={"message": "hi"})
         assert created.status_code == 201 and created.json()["author"]["name"] == "Dee"
         assert httpx.post(f"{url}/conversations/4/messages", json={"message": "hi"}).status_code == 404
-        # A dropped connection on waitress too: no answer at all, and the fake keeps serving.
+        # A dropped connection on the production server too: no answer at all, and the fake keeps serving.
         httpx.put(f"{url}/__mock__/faults", json={"failures": [{"drop": True, "count": 1}]})
         with pytest.raises(httpx.TransportError, match=r"disconnected|reset|closed"):
             httpx.post(f"{url}/conversations/3/messages", json={"message": "dropped"})
@@ -68,7 +68,7 @@ def test_serve_answers_then_stops_cleanly_on_interrupt(tmp_path):
 
 @pytest.mark.slow
 def test_serve_keeps_the_terminal_quiet_under_load():
-    # More connections than threads: waitress queues requests, and must not log each one.
+    # More connections than threads: the server queues requests, and must not log each one.
     with served("--threads", "1", "--no-demo") as server:
 
         def post_many(worker: int) -> list[int]:
@@ -88,15 +88,15 @@ def test_a_public_host_is_announced(monkeypatch, capsys):
     from mockserver import cli
 
     class FakeServer:
-        effective_port = 1234
+        url = "http://0.0.0.0:1234"
 
-        def run(self):
-            pass
+        def __init__(self, load_app, options):
+            assert options.host == "0.0.0.0"
 
-        def close(self):
-            pass
+        def run(self, on_ready):
+            on_ready()
 
-    monkeypatch.setattr(cli, "production_server", lambda app, host, port, threads: FakeServer())
+    monkeypatch.setattr(cli, "ProductionServer", FakeServer)
     assert main(["serve", "--host", "0.0.0.0"]) == 0
     captured = capsys.readouterr()
     assert "http://0.0.0.0:1234" in captured.out

@@ -1,0 +1,145 @@
+"""How ``mockserver serve`` serves (granian) and how the test server does: limits, timeouts, drops."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import pytest
+
+from mockserver import LiveServer, create_app
+from tests.serving import served
+
+pytestmark = pytest.mark.slow
+CREATE = "/conversations/1/messages"
+
+
+def head(path: str, extra: str = "", method: str = "POST") -> bytes:
+    return f"{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n".encode()
+
+
+def read_answer(sock: socket.socket, timeout: float = 10) -> bytes:
+    """Everything the server sends until it closes, or until ``timeout``."""
+    sock.settimeout(timeout)
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except (TimeoutError, ConnectionResetError):
+        pass
+    return b"".join(chunks)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> bool:
+    """Whether the server closes ``sock`` (EOF or reset) within ``seconds``, sending nothing."""
+    sock.settimeout(seconds)
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+
+
+def test_the_fake_state_lives_in_one_worker_process():
+    with served("--no-demo") as fake:
+        assert fake.worker_pid() != fake.process.pid
+        first = httpx.post(fake.url + CREATE, json={"message": "a"}).json()["id"]
+        second = httpx.post(fake.url + CREATE, json={"message": "b"}).json()["id"]
+        assert second == first + 1
+
+
+def test_a_dropped_connection_gets_no_status_line_and_is_journaled_unanswered():
+    with served("--no-demo") as fake:
+        httpx.put(fake.url + "/__mock__/faults", json={"failures": [{"drop": True, "count": 1}]})
+        body = b'{"message": "dropped"}'
+        with socket.create_connection(("127.0.0.1", fake.port)) as sock:
+            extra = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            sock.sendall(head(CREATE, extra) + body)
+            assert read_answer(sock) == b""
+        entry = httpx.get(fake.url + "/__mock__/journal").json()["entries"][-1]
+        assert (entry["status"], entry["request_body"], entry["response_body"]) == (0, body.decode(), "")
+        again = httpx.post(fake.url + CREATE, json={"message": "after"})
+        assert again.status_code == 201 and again.json()["message"] == "after"
+
+
+@pytest.mark.parametrize("expect", ["Expect: 100-continue\r\n", ""], ids=["expect-100-continue", "no-expect"])
+def test_a_body_declared_over_the_limit_is_refused_before_a_byte_of_it_is_sent(expect):
+    # 300 MiB declared and none of it sent: the 413 can only come from the declared length.
+    with served("--no-demo") as fake, socket.create_connection(("127.0.0.1", fake.port)) as sock:
+        extra = f"Content-Type: application/json\r\nContent-Length: {300 * 1024 * 1024}\r\n{expect}"
+        sock.sendall(head(CREATE, extra))
+        answer = read_answer(sock, timeout=5)
+        status_line, _, rest = answer.partition(b"\r\n")
+        assert status_line.startswith(b"HTTP/1.1 413 "), answer[:200]
+        assert b"100 Continue" not in answer
+        problem = json.loads(rest.partition(b"\r\n\r\n")[2])
+        assert problem["type"] == "urn:mockserver:problem:payload-too-large"
+        assert str(300 * 1024 * 1024) in problem["detail"]
+
+
+def test_a_slow_request_head_and_an_idle_connection_are_closed_after_the_header_timeout():
+    with served("--no-demo", "--header-timeout", "0.5") as fake:
+        slow = socket.create_connection(("127.0.0.1", fake.port))
+        slow.sendall(b"POST /conversations/1/messages HTTP/1.1\r\nHo")
+        idle = socket.create_connection(("127.0.0.1", fake.port))
+        idle.sendall(head("/__mock__/journal", method="GET"))
+        idle.settimeout(5)
+        assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+        with slow, idle:
+            assert closed_within(slow, 5), "a request head sent a byte at a time is cut off"
+            assert closed_within(idle, 5), "a kept-alive connection with no next request is closed"
+        answer = httpx.post(fake.url + CREATE, json={"message": "fresh"})
+        assert answer.status_code == 201 and answer.json()["message"] == "fresh"
+
+
+def test_hundreds_of_idle_and_slow_connections_lock_nobody_out():
+    # Waitress refused everyone past 100 connections; the bench holds 5,000 idle and 200 slow.
+    with served("--no-demo", "--threads", "2") as fake:
+        idle = [socket.create_connection(("127.0.0.1", fake.port)) for _ in range(300)]
+        slow = [socket.create_connection(("127.0.0.1", fake.port)) for _ in range(50)]
+        try:
+            for sock in slow:
+                sock.sendall(b"POST /conversations/1/messages HTTP/1.1\r\n")
+            with httpx.Client(base_url=fake.url, timeout=5) as client:
+                for n in range(10):
+                    created = client.post(CREATE, json={"message": f"m{n}"})
+                    assert created.status_code == 201 and created.json()["message"] == f"m{n}"
+                journal = client.get("/__mock__/journal")
+                assert len(journal.json()["entries"]) == 10
+        finally:
+            for sock in idle + slow:
+                sock.close()
+
+
+def test_the_test_server_closes_a_connection_that_sends_its_request_too_slowly():
+    with LiveServer(create_app(), read_timeout=0.5) as live, socket.create_connection(("127.0.0.1", live.port)) as sock:
+        sock.sendall(b"POST /conversations/1/messages HTTP/1.1\r\nHo")
+        started = time.monotonic()
+        assert closed_within(sock, 5)
+        assert time.monotonic() - started < 4
+        answer = httpx.post(live.url + CREATE, json={"message": "next"})
+        assert answer.status_code == 201 and answer.json()["message"] == "next"
+
+
+def chunked(body: bytes, size: int = 4096) -> bytes:
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_is_read_and_one_past_the_limit_refused():
+    extra = "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
+    with served("--no-demo", "--max-body-bytes", "100000") as fake:
+        with socket.create_connection(("127.0.0.1", fake.port)) as sock:
+            sock.sendall(head(CREATE, extra) + chunked(b'{"message": "sent in chunks"}'))
+            answer = read_answer(sock)
+        assert answer.startswith(b"HTTP/1.1 201 "), answer[:200]
+        assert json.loads(answer.partition(b"\r\n\r\n")[2])["message"] == "sent in chunks"
+        too_long = b'{"message": "' + b"x" * 100_000 + b'"}'
+        with socket.create_connection(("127.0.0.1", fake.port)) as sock:
+            sock.sendall(head(CREATE, extra) + chunked(too_long))
+            answer = read_answer(sock)
+        assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+        assert b"longer than the 100000 bytes" in answer
