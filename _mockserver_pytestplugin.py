@@ -1,4 +1,5 @@
-"""pytest plugin: the fake as fixtures (``mock_config``, ``mock_app``, ``mock_client``, ``mock_server``).
+"""pytest plugin: the fake as fixtures (``mock_config``, ``mock_app``, ``mock_client``, ``mock_server``,
+``mock_session``).
 
 Loaded by every pytest run in an environment where the kit is installed, so it lives
 outside the ``mockserver`` package and imports nothing heavy at load time: Flask and the
@@ -61,6 +62,18 @@ def mock_server(_mock_live_server: LiveServer) -> MockServer:
     server = MockServer(_mock_live_server)
     server.reset()
     return server
+
+
+@pytest.fixture
+def mock_session(mock_server: MockServer, request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """An isolated session of the live fake for this test alone; send ``.headers`` with each request."""
+    import re
+    import uuid
+
+    name = re.sub(r"[^A-Za-z0-9._~-]", "-", request.node.name)[:40] + "-" + uuid.uuid4().hex[:8]
+    session = mock_server.session(name)
+    yield session
+    session.end_session()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -18,7 +18,8 @@ from mockserver.config import MockConfig
 from mockserver.errors import FieldError, OutOfRange
 from mockserver.render import json_response, json_text_response, message_json, message_text
 from mockserver.seed import Seed
-from mockserver.store import Store
+from mockserver.sessions import STORE, Sessions
+from mockserver.store import Snapshot, Store
 from mockserver.validation import parse_id, query_int, read_json
 
 #: A page of stored messages holds at most ``limit`` messages and about this many bytes of them.
@@ -27,7 +28,13 @@ MAX_PAGE_BYTES = 1024 * 1024
 MAX_DEPTH = 32
 
 
-def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., Response]]:
+def session() -> Store:
+    """The store of the session the request names (the pipeline chose it)."""
+    store: Store = request.environ[STORE]
+    return store
+
+
+def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable[..., Response]]:
     """The handler of each of the fake's admin operations, by operation id."""
 
     def body(op_id: str) -> Any:
@@ -41,13 +48,14 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
         return query_int(request, name, default, bounds["minimum"], bounds["maximum"])
 
     def reset_fake() -> Response:
-        store.reset()
+        session().reset()
         return Response(status=204)
 
     def seed_fake() -> Response:
-        return json_response(store.seed(Seed.from_json(body("seedFake"))).to_json())
+        return json_response(session().seed(Seed.from_json(body("seedFake"))).to_json())
 
     def list_stored_messages(conversation: str) -> Response:
+        store = session()
         conversation_id = parse_id(conversation, "conversation")
         offset = query("listStoredMessages", "offset", 0)
         limit = query("listStoredMessages", "limit", 50)
@@ -64,39 +72,41 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
         return json_text_response(f'{{"items": [{", ".join(page)}], {head}}}')
 
     def get_stored_message(id: str) -> Response:  # the path parameter's declared name
+        store = session()
         return json_response(message_json(store, store.message(parse_id(id, "message"))))
 
     def get_journal() -> Response:
         limit = query("getJournal", "limit", 100_000)
-        return json_response({"entries": [entry.to_json() for entry in store.journal.entries(limit)]})
+        return json_response({"entries": [entry.to_json() for entry in session().journal.entries(limit)]})
 
     def get_faults() -> Response:
-        return json_response(store.faults.to_json())
+        return json_response(session().faults.to_json())
 
     def set_faults() -> Response:
-        store.faults.set_json(body("setFaults"))
-        return json_response(store.faults.to_json())
+        session().faults.set_json(body("setFaults"))
+        return json_response(session().faults.to_json())
 
     def clear_faults() -> Response:
-        store.faults.clear()
+        session().faults.clear()
         return Response(status=204)
 
     def get_clock() -> Response:
-        return json_response(store.clock.state())
+        return json_response(session().clock.state())
 
     def set_clock() -> Response:
+        clock = session().clock
         command = body("setClock")
         try:
             if "freeze" in command:
-                store.clock.freeze(command["freeze"])
+                clock.freeze(command["freeze"])
             elif "advance" in command:
-                store.clock.advance(command["advance"])
+                clock.advance(command["advance"])
             else:
-                store.clock.reset()
+                clock.reset()
         except ClockOutOfRange as exc:
             (field,) = command
             raise OutOfRange(str(exc), [FieldError(f"/{field}", str(exc))]) from None
-        return json_response(store.clock.state())
+        return json_response(clock.state())
 
     return {
         "resetFake": reset_fake,
@@ -109,4 +119,48 @@ def admin_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., 
         "clearFaults": clear_faults,
         "getClock": get_clock,
         "setClock": set_clock,
+        **_session_handlers(sessions, body),
+    }
+
+
+def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[str, Callable[..., Response]]:
+    """The handlers of sessions and snapshots, by operation id."""
+
+    def list_sessions() -> Response:
+        alive = [
+            {"name": name, "messages": len(store), "idle_seconds": round(idle, 3)}
+            for name, store, idle in sessions.named()
+        ]
+        return json_response({"sessions": alive, "max_sessions": sessions.max_sessions})
+
+    def delete_session(session: str) -> Response:  # the path parameter's declared name
+        sessions.delete(session)
+        return Response(status=204)
+
+    def snapshot_json(name: str, snapshot: Snapshot) -> dict[str, Any]:
+        return {"name": name, "messages": len(snapshot.messages), "taken": snapshot.taken}
+
+    def create_snapshot() -> Response:
+        name = body("createSnapshot")["name"]
+        taken = session().take_snapshot(name)
+        return json_response({"snapshots": [snapshot_json(name, taken)]}, 201)
+
+    def list_snapshots() -> Response:
+        return json_response({"snapshots": [snapshot_json(name, s) for name, s in session().snapshots()]})
+
+    def restore_snapshot(name: str) -> Response:
+        session().restore_snapshot(name)
+        return Response(status=204)
+
+    def delete_snapshot(name: str) -> Response:
+        session().delete_snapshot(name)
+        return Response(status=204)
+
+    return {
+        "listSessions": list_sessions,
+        "deleteSession": delete_session,
+        "createSnapshot": create_snapshot,
+        "listSnapshots": list_snapshots,
+        "restoreSnapshot": restore_snapshot,
+        "deleteSnapshot": delete_snapshot,
     }

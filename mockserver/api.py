@@ -11,6 +11,7 @@ import schemas
 from mockserver.config import MockConfig
 from mockserver.errors import BadParameter, NotFound
 from mockserver.render import json_text_response, message_text
+from mockserver.sessions import STORE
 from mockserver.store import NotStored, Store
 from mockserver.validation import MAX_DIGITS, parse_id, read_json
 
@@ -19,7 +20,7 @@ USER_ENVIRON = "HTTP_" + schemas.USER_HEADER.upper().replace("-", "_")
 CREATE_MESSAGE = schemas.operation("createMessage")
 
 
-def public_handlers(store: Store, config: MockConfig) -> dict[str, Callable[..., Response]]:
+def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
     """The handler of each vendor operation, and of the two documents, by operation id."""
     max_body = config.max_body_bytes
     vendor_bytes = json.dumps(schemas.vendor_document()).encode()
@@ -27,6 +28,7 @@ def public_handlers(store: Store, config: MockConfig) -> dict[str, Callable[...,
 
     def create_message(conversation: str) -> Response:
         current = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not five
+        store: Store = current.environ[STORE]  # the session's, chosen by the pipeline
         conversation_id = parse_id(conversation, "conversation")
         store.require_conversation(conversation_id)
         author_id = _acting_user(store, current)

@@ -15,6 +15,7 @@ from mockserver.config import MockConfig
 from mockserver.cors import CorsPolicy
 from mockserver.errors import Forbidden, register_error_handlers
 from mockserver.pipeline import Pipeline
+from mockserver.sessions import Sessions
 from mockserver.store import Store
 
 #: Where an app keeps its store (``app.extensions``), so that two apps share nothing.
@@ -22,13 +23,15 @@ EXTENSION = "mockserver"
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
-    """Build a fake: a Flask app holding its own ``Store`` in ``app.extensions["mockserver"]``."""
+    """Build a fake: a Flask app holding its own ``Sessions`` in ``app.extensions["mockserver"]``."""
     config = config or MockConfig()
     app = Flask("mockserver")
-    store = Store(config)
-    app.extensions[EXTENSION] = store
-    register_error_handlers(app, store.record_error)
-    handlers = {**public_handlers(store, config), **admin_handlers(store, config)}
+    sessions = Sessions(config)
+    app.extensions[EXTENSION] = sessions
+    # Crashes are heard on the default store, whichever session the request was in: the
+    # pytest plugin reads them there.
+    register_error_handlers(app, sessions.default.record_error)
+    handlers = {**public_handlers(config), **admin_handlers(sessions, config)}
     missing = {op.id for op in schemas.OPERATIONS} ^ set(handlers)
     if missing:  # a declaration without a handler, or a handler for nothing declared
         raise RuntimeError(f"operations and handlers differ: {', '.join(sorted(missing))}")
@@ -37,7 +40,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
         if any(param.name == schemas.ADMIN_HEADER for param in op.parameters):
             view = _from_a_script(view)
         app.add_url_rule(op.flask_rule, endpoint=op.id, view_func=view, methods=[op.method])
-    app.wsgi_app = Pipeline(app, store, config, CorsPolicy(config.cors_origins))  # type: ignore[method-assign]
+    app.wsgi_app = Pipeline(app, sessions, config, CorsPolicy(config.cors_origins))  # type: ignore[method-assign]
     return app
 
 
@@ -59,7 +62,12 @@ def _from_a_script(view: Callable[..., Response]) -> Callable[..., Response]:
     return guarded
 
 
-def store_of(app: Flask) -> Store:
-    """Return the store held by ``app`` (built by ``create_app``)."""
-    store: Store = app.extensions[EXTENSION]
-    return store
+def sessions_of(app: Flask) -> Sessions:
+    """Return the sessions held by ``app`` (built by ``create_app``)."""
+    sessions: Sessions = app.extensions[EXTENSION]
+    return sessions
+
+
+def store_of(app: Flask, session: str | None = None) -> Store:
+    """Return the store of ``session`` (default: the default session) held by ``app``."""
+    return sessions_of(app).get(session)

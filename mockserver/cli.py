@@ -68,6 +68,13 @@ def cli() -> None:
 @click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1))
 @click.option("--journal-size", default=MockConfig.journal_size, show_default=True, type=click.IntRange(0))
 @click.option(
+    "--max-sessions",
+    default=MockConfig.max_sessions,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Named sessions (X-Mock-Session) alive at once; the least recently used is evicted past it. 0: none.",
+)
+@click.option(
     "--threads",
     default=ServerOptions.threads,
     show_default=True,
@@ -102,6 +109,7 @@ def serve(
     allowed_hosts: tuple[str, ...],
     max_body_bytes: int,
     journal_size: int,
+    max_sessions: int,
     threads: int,
     header_timeout: float,
     keep_alive: bool,
@@ -116,6 +124,7 @@ def serve(
         allowed_hosts=(*allowed_hosts, *([] if host in ("0.0.0.0", "::") else [host])),
         seed=_load_seed(seed_path, demo=not no_demo),
         journal_size=journal_size,
+        max_sessions=max_sessions,
         max_waiting=max(1, threads - 2),  # two threads always free for the admin API
     )
     options = ServerOptions(

@@ -53,6 +53,16 @@ class Clock:
             self._frozen_at = None
             self._offset = 0.0
 
+    def saved(self) -> tuple[float | None, float]:
+        """What ``restore`` takes back: the frozen time or the offset from real time."""
+        with self._lock:
+            return self._frozen_at, self._offset
+
+    def restore(self, saved: tuple[float | None, float]) -> None:
+        """Put the clock back as ``saved`` found it."""
+        with self._lock:
+            self._frozen_at, self._offset = saved
+
     def state(self) -> dict[str, Any]:
         """The ``clock-state.json`` document."""
         return {"now": self.now(), "frozen": self._frozen_at is not None}

@@ -35,6 +35,9 @@ class MockConfig:
     #: How many requests may wait out an injected delay at once: each holds a server thread, and
     #: threads must stay free for the admin API (``mockserver serve`` sets its thread count less 2).
     max_waiting: int = 4
+    #: Named sessions (``X-Mock-Session``) alive at once; past it the least recently used is evicted.
+    #: 0: no named sessions (the header is refused with a 404).
+    max_sessions: int = 64
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:
@@ -43,3 +46,5 @@ class MockConfig:
             raise ValueError("journal_size must not be negative")
         if self.max_waiting < 1:
             raise ValueError("max_waiting must be at least 1")
+        if self.max_sessions < 0:
+            raise ValueError("max_sessions must not be negative")

@@ -37,7 +37,7 @@ class Failure:
 class Faults:
     """The latency and failure rules in force; thread-safe; emptied by ``clear``."""
 
-    def __init__(self, rng: random.Random, max_waiting: int = 4) -> None:
+    def __init__(self, rng: random.Random, waiting: threading.BoundedSemaphore | int = 4) -> None:
         self._rng = rng
         self._lock = threading.Lock()
         self._latency: list[Latency] = []
@@ -45,8 +45,9 @@ class Faults:
         # Set when the rules change: requests waiting out a delay wake and go on at once.
         self._changed = threading.Event()
         # A waiting request holds a server thread: at most this many wait, so that threads
-        # stay free for the admin API (the rest are answered without their delay).
-        self._waiting = threading.BoundedSemaphore(max_waiting)
+        # stay free for the admin API (the rest are answered without their delay). Sessions
+        # share one semaphore: the threads are the server's, whichever session waits.
+        self._waiting = threading.BoundedSemaphore(waiting) if isinstance(waiting, int) else waiting
 
     def set(self, latency: list[Latency] | None = None, failures: list[Failure] | None = None) -> None:
         """Replace every rule; requests waiting out a delay go on at once."""
@@ -64,6 +65,11 @@ class Faults:
     def clear(self) -> None:
         """Remove every rule."""
         self.set()
+
+    def rules(self) -> tuple[list[Latency], list[Failure]]:
+        """The rules in force, for ``set`` to put back (rules are immutable: copies of the lists suffice)."""
+        with self._lock:
+            return list(self._latency), list(self._failures)
 
     def to_json(self) -> dict[str, Any]:
         """The rules in force as a ``faults.json`` document (counts are what is left)."""

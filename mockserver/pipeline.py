@@ -19,9 +19,10 @@ from werkzeug.exceptions import HTTPException
 import schemas
 from mockserver.config import MockConfig
 from mockserver.cors import CorsPolicy, HostPolicy
-from mockserver.errors import PROBLEM_JSON, Forbidden, InjectedFailure, MockError
+from mockserver.errors import PROBLEM_JSON, BadParameter, Forbidden, InjectedFailure, MockError, NotFound
 from mockserver.journal import BODY_LIMIT
-from mockserver.store import Store
+from mockserver.sessions import STORE, BadSessionName, Sessions
+from mockserver.store import NotStored, Store
 from mockserver.validation import RAW_BODY
 from schemas import ADMIN_PREFIX
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 #: The CORS headers of an answer to a request without an ``Origin`` (never mutated).
 NO_HEADERS: list[tuple[str, str]] = []
+#: Where WSGI puts the ``X-Mock-Session`` header.
+SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
 #: Faults apply to these operations only.
 VENDOR_OPERATIONS = frozenset(op.id for op in schemas.vendor_operations())
 
@@ -51,16 +54,13 @@ class ConnectionDropped(ConnectionAbortedError):
 class Pipeline:
     """Wraps the Flask app of a fake; ``app.wsgi_app`` is replaced by an instance."""
 
-    def __init__(self, app: Flask, store: Store, config: MockConfig, cors: CorsPolicy) -> None:
+    def __init__(self, app: Flask, sessions: Sessions, config: MockConfig, cors: CorsPolicy) -> None:
         self.flask = app
         self.inner = app.wsgi_app
-        self.store = store
+        self.sessions = sessions
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
         self.hosts = HostPolicy(config.allowed_hosts)
-        # Bound once: every request uses them, and each lookup costs on the hot path.
-        self._faults = store.faults
-        self._record_entry = store.journal.record
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request: answer a preflight or an injected fault, or pass it to Flask; journal it."""
@@ -70,15 +70,18 @@ class Pipeline:
         origin = environ.get("HTTP_ORIGIN")
         cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin, not public)
         method = environ["REQUEST_METHOD"]
+        store = self.sessions.default
         if (refused := self._refused(environ)) is not None:
             status, chunks = _problem(refused, cors_headers, start_response)
         elif origin and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             status, chunks = "204 No Content", [b""]
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
             start_response(status, self.cors.preflight(origin, requested, not public))
-        elif public and self._faults.active and (failure := self._fault(environ)) is not None:
+        elif isinstance(session := self._session(environ), MockError):
+            status, chunks = _problem(session, cors_headers, start_response)
+        elif public and (store := session).faults.active and (failure := self._fault(environ, store)) is not None:
             if isinstance(failure, ConnectionDropped):
-                return self._drop(environ, started, start_response, failure)
+                return self._drop(environ, store, started, start_response, failure)
             status, chunks = _problem(failure, cors_headers, start_response)
         else:
             answered: list[str] = []
@@ -96,8 +99,19 @@ class Pipeline:
                     close()
             status = answered[-1]
         if public:
-            self._record(environ, int(status[:3]), started, b"".join(chunks))
+            self._record(environ, store, int(status[:3]), started, b"".join(chunks))
         return chunks
+
+    def _session(self, environ: WSGIEnvironment) -> Store | MockError:
+        """The store of the session the request names, put where the handlers find it; or why not."""
+        try:
+            store = self.sessions.get(environ.get(SESSION_ENVIRON))
+        except BadSessionName as exc:
+            return BadParameter(f"{schemas.SESSION_HEADER}: {exc}")
+        except NotStored as exc:
+            return NotFound(str(exc))
+        environ[STORE] = store
+        return store
 
     def _refused(self, environ: WSGIEnvironment) -> MockError | None:
         """A request the fake will not serve at all: one whose Host is not the fake's."""
@@ -109,9 +123,9 @@ class Pipeline:
             )
         return None
 
-    def _record(self, environ: WSGIEnvironment, status: int, started: float, answer: bytes) -> None:
-        """Journal one public request; status 0 means no answer was sent."""
-        self._record_entry(
+    def _record(self, environ: WSGIEnvironment, store: Store, status: int, started: float, answer: bytes) -> None:
+        """Journal one public request in its session; status 0 means no answer was sent."""
+        store.journal.record(
             (
                 time.time(),
                 environ["REQUEST_METHOD"],
@@ -124,17 +138,17 @@ class Pipeline:
             )
         )
 
-    def _fault(self, environ: WSGIEnvironment) -> InjectedFailure | ConnectionDropped | None:
+    def _fault(self, environ: WSGIEnvironment, store: Store) -> InjectedFailure | ConnectionDropped | None:
         try:
             route = self.flask.url_map.bind_to_environ(environ).match(return_rule=True)[0].endpoint
         except HTTPException:
             return None  # no such route: the app answers 404 or 405 as usual
         if route not in VENDOR_OPERATIONS:
             return None  # faults are for the vendor's operations: never the documents
-        delay = self._faults.delay(route)
+        delay = store.faults.delay(route)
         if delay:
-            self._faults.wait(delay)
-        failure = self._faults.failure(route)
+            store.faults.wait(delay)
+        failure = store.faults.failure(route)
         if failure is None:
             return None
         if failure.drop:
@@ -142,13 +156,18 @@ class Pipeline:
         return InjectedFailure(failure.status, failure.detail)
 
     def _drop(
-        self, environ: WSGIEnvironment, started: float, start_response: StartResponse, dropped: ConnectionDropped
+        self,
+        environ: WSGIEnvironment,
+        store: Store,
+        started: float,
+        start_response: StartResponse,
+        dropped: ConnectionDropped,
     ) -> Iterable[bytes]:
         # Read the body first: unread bytes would turn the close into a reset on some stacks.
         length = int(environ.get("CONTENT_LENGTH") or 0)
         if 0 < length <= self.max_body_bytes:
             environ[RAW_BODY] = environ["wsgi.input"].read(length)
-        self._record(environ, 0, started, b"")
+        self._record(environ, store, 0, started, b"")
         if environ.get("SERVER_SOFTWARE") == "Granian":
             # Granian closes a connection only when its HTTP core (hyper) cannot write the
             # answer: a Content-Length that is no number, on a body of unknown length, makes

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
-from mockserver.faults import Faults
+from mockserver.faults import Failure, Faults, Latency
 from mockserver.journal import Journal
 from mockserver.seed import DEFAULT_USER, Seed, SeedResult
 
@@ -57,13 +59,36 @@ _Row = tuple[int, int, str, int | None, int, int]
 _CONVERSATION = StoredMessage._fields.index("conversation_id")
 
 
-class Store:
-    """Every piece of one fake's state. ``reset()`` returns it to the start-up seed."""
+@dataclass(frozen=True)
+class Snapshot:
+    """A session's state at one moment: copies of its tables (rows are immutable tuples), its clock and faults."""
 
-    def __init__(self, config: MockConfig) -> None:
+    taken: float
+    messages: dict[int, _Row]
+    by_conversation: dict[int, list[_Row]]
+    users: dict[int, Mapping[str, Any]]
+    user_json: dict[int, str]
+    conversations: frozenset[int]
+    default_user: int
+    next_id: int
+    clock: tuple[float | None, float]
+    faults: tuple[list[Latency], list[Failure]]
+
+
+#: Snapshots a session keeps at most: each holds a copy of its tables.
+MAX_SNAPSHOTS = 64
+
+
+class Store:
+    """Every piece of one fake's state (of one session). ``reset()`` returns it to the start-up seed.
+
+    Its snapshots outlive a reset: "set up, snapshot, reset, restore" is what they are for.
+    """
+
+    def __init__(self, config: MockConfig, waiting: threading.BoundedSemaphore | None = None) -> None:
         self._config = config
         self.clock = Clock(config.clock)
-        self.faults = Faults(random.Random(config.random_seed), config.max_waiting)
+        self.faults = Faults(random.Random(config.random_seed), config.max_waiting if waiting is None else waiting)
         self.journal = Journal(config.journal_size)
         self._lock = threading.RLock()
         self._messages: dict[int, _Row] = {}
@@ -74,6 +99,7 @@ class Store:
         self._default_user = 0
         self._next_id = 1
         self._errors: list[Exception] = []
+        self._snapshots: dict[str, Snapshot] = {}
         self.reset()
 
     # -- lifecycle -------------------------------------------------------------
@@ -140,6 +166,57 @@ class Store:
         self._user_json[user["id"]] = json.dumps(user)
         if not self._default_user:
             self._default_user = user["id"]
+
+    # -- snapshots ---------------------------------------------------------------
+
+    def take_snapshot(self, name: str) -> Snapshot:
+        """Save the state under ``name`` (replacing a snapshot of that name); ``Clash`` past ``MAX_SNAPSHOTS``."""
+        with self._lock:
+            if name not in self._snapshots and len(self._snapshots) >= MAX_SNAPSHOTS:
+                raise Clash(f"a session keeps at most {MAX_SNAPSHOTS} snapshots; delete one first")
+            snapshot = Snapshot(
+                taken=time.time(),
+                messages=dict(self._messages),
+                by_conversation={c: list(rows) for c, rows in self._by_conversation.items()},
+                users=dict(self._users),
+                user_json=dict(self._user_json),
+                conversations=frozenset(self._conversations),
+                default_user=self._default_user,
+                next_id=self._next_id,
+                clock=self.clock.saved(),
+                faults=self.faults.rules(),
+            )
+            self._snapshots.pop(name, None)  # a replaced snapshot moves to the end: newest last
+            self._snapshots[name] = snapshot
+            return snapshot
+
+    def restore_snapshot(self, name: str) -> None:
+        """Put the state back as snapshot ``name`` saved it (the journal goes on); ``NotStored`` if none."""
+        with self._lock:
+            saved = self._snapshots.get(name)
+            if saved is None:
+                raise NotStored(f"no snapshot named {name!r}")
+            # Copies again, so that the snapshot survives what is done after the restore.
+            self._messages = dict(saved.messages)
+            self._by_conversation = {c: list(rows) for c, rows in saved.by_conversation.items()}
+            self._users = dict(saved.users)
+            self._user_json = dict(saved.user_json)
+            self._conversations = set(saved.conversations)
+            self._default_user = saved.default_user
+            self._next_id = saved.next_id
+            self.clock.restore(saved.clock)
+            self.faults.set(*saved.faults)
+
+    def delete_snapshot(self, name: str) -> None:
+        """Forget snapshot ``name``; ``NotStored`` if none."""
+        with self._lock:
+            if self._snapshots.pop(name, None) is None:
+                raise NotStored(f"no snapshot named {name!r}")
+
+    def snapshots(self) -> list[tuple[str, Snapshot]]:
+        """Every snapshot with its name, oldest first."""
+        with self._lock:
+            return list(self._snapshots.items())
 
     # -- crashes, for the pytest plugin -----------------------------------------
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockserver.app import store_of
+from mockserver.app import sessions_of, store_of
 from mockserver.faults import Failure, Latency
 from mockserver.render import message_json
 from mockserver.seed import Seed, SeedResult
 from mockserver.server import LiveServer
 from mockserver.store import Store
 from mockserver.validation import validate
+from schemas import SESSION_HEADER
 
 
 class ServerError(AssertionError):
@@ -21,9 +22,33 @@ class ServerError(AssertionError):
 class MockServer:
     """A live fake plus Python controls over its state, faults and clock."""
 
-    def __init__(self, live: LiveServer) -> None:
+    def __init__(self, live: LiveServer, session: str | None = None) -> None:
         self.live = live
-        self.store: Store = store_of(live.app)
+        #: The session this handle acts on (None: the default one).
+        self.session_name = session
+        self.store: Store = store_of(live.app, session)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The headers a request needs to reach this handle's session (none for the default one)."""
+        return {} if self.session_name is None else {SESSION_HEADER: self.session_name}
+
+    def session(self, name: str) -> MockServer:
+        """A handle on the isolated session ``name`` of the same fake (made from the start-up seed if new)."""
+        return MockServer(self.live, name)
+
+    def end_session(self) -> None:
+        """Forget this handle's session (not the default one, which always exists)."""
+        if self.session_name is not None:
+            sessions_of(self.live.app).delete(self.session_name)
+
+    def snapshot(self, name: str) -> None:
+        """Save this session's state as ``name`` (a copy: later changes leave it as it was)."""
+        self.store.take_snapshot(name)
+
+    def restore(self, name: str) -> None:
+        """Put this session back as snapshot ``name`` saved it."""
+        self.store.restore_snapshot(name)
 
     @property
     def url(self) -> str:

@@ -17,8 +17,9 @@ Public API:
   the operation declarations (:class:`Operation`).
 - :func:`vendor_document`: the vendor's contract as OpenAPI 3.1, and nothing else.
 - :func:`fake_document`: the fake's own API as OpenAPI 3.1.
-- :data:`ADMIN_PREFIX`, :data:`USER_HEADER`, :data:`ADMIN_HEADER`: where the fake's API lives, its
-  user header, and the header a body-less change to its state carries.
+- :data:`ADMIN_PREFIX`, :data:`USER_HEADER`, :data:`ADMIN_HEADER`, :data:`SESSION_HEADER`: where the
+  fake's API lives, its user header, the header a body-less change to its state carries, and the
+  one naming a session.
 """
 
 from schemas._openapi import fake_document, vendor_document
@@ -26,6 +27,7 @@ from schemas._operations import (
     ADMIN_HEADER,
     ADMIN_PREFIX,
     OPERATIONS,
+    SESSION_HEADER,
     USER_HEADER,
     Answer,
     Operation,
@@ -40,6 +42,7 @@ __all__ = [
     "ADMIN_HEADER",
     "ADMIN_PREFIX",
     "OPERATIONS",
+    "SESSION_HEADER",
     "USER_HEADER",
     "Answer",
     "Operation",

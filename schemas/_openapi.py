@@ -15,7 +15,16 @@ import copy
 from functools import cache
 from typing import Any
 
-from schemas._operations import ADMIN_PREFIX, OPERATIONS, Answer, Operation, Parameter, vendor_operations
+from schemas._operations import (
+    ADMIN_PREFIX,
+    OPERATIONS,
+    SESSION,
+    SESSION_REFUSALS,
+    Answer,
+    Operation,
+    Parameter,
+    vendor_operations,
+)
 from schemas._registry import Schema, raw, referenced, rewrite_refs
 
 
@@ -49,6 +58,10 @@ def _operation(op: Operation, as_the_fake_serves_it: bool) -> dict[str, Any]:
     if as_the_fake_serves_it and op.fake_answers:
         # The fake's own refusals, each with its problem document, instead of the doc's silence.
         answers = tuple(a for a in op.answers if a.status != "4XX") + op.fake_answers
+    if as_the_fake_serves_it and op.per_session:
+        parameters += (SESSION,)
+        declared = {answer.status for answer in answers}
+        answers += tuple(refusal for refusal in SESSION_REFUSALS if refusal.status not in declared)
     doc: dict[str, Any] = {
         "tags": ["fake" if op.fake_only else "messages"],
         "operationId": op.id,
@@ -69,6 +82,7 @@ def _schema_names(operations: tuple[Operation, ...], as_the_fake_serves_it: bool
     direct: set[str] = set()
     for op in operations:
         params = op.parameters + (op.fake_parameters if as_the_fake_serves_it else ())
+        params += (SESSION,) if as_the_fake_serves_it and op.per_session else ()
         answers = op.answers + (op.fake_answers if as_the_fake_serves_it else ())
         direct.update(param.schema for param in params if isinstance(param.schema, str))
         direct.update(answer.schema for answer in answers if answer.schema is not None)
@@ -112,7 +126,7 @@ def _fake() -> dict[str, Any]:
         "title": "Conversations API fake: its own API",
         "version": "1.0.0",
         "description": f"The fake's control API under {ADMIN_PREFIX}/, and the vendor's operation as the fake "
-        "serves it (X-Mock-User, problem documents). Not part of the vendor's API.",
+        "serves it (X-Mock-User, X-Mock-Session, problem documents). Not part of the vendor's API.",
     }
     return _document(OPERATIONS, info, fake=True)
 

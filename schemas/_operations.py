@@ -20,6 +20,8 @@ USER_HEADER = "X-Mock-User"
 #: A header a script may send and an HTML form never can: a change to the fake's state without a
 #: JSON body must carry it, so that no form on another site can make one.
 ADMIN_HEADER = "X-Mock-Admin"
+#: The header naming the isolated session a request acts on; without it, the default session.
+SESSION_HEADER = "X-Mock-Session"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Operation:
     #: and its own answers where the vendor's doc is silent.
     fake_parameters: tuple[Parameter, ...] = ()
     fake_answers: tuple[Answer, ...] = ()
+    #: Acts on the session ``X-Mock-Session`` names (the fake's document declares the header).
+    per_session: bool = False
 
     @property
     def flask_rule(self) -> str:
@@ -101,6 +105,17 @@ _ADMIN = Parameter(
     "Any value: proves a script, not an HTML form, sends this change (a JSON body does too).",
     {"type": "string"},
 )
+SESSION = Parameter(
+    SESSION_HEADER,
+    "header",
+    "The fake's own: the isolated session to act on, created on first use from the start-up seed"
+    " (absent: the default session).",
+    "session-name",
+    required=False,
+)
+#: How the fake refuses an X-Mock-Session it cannot use: a bad name, or named sessions turned off.
+SESSION_REFUSALS = _problems(400, 404)
+_SNAPSHOT = Parameter("name", "path", "Snapshot name", "session-name")
 
 CREATE_MESSAGE = Operation(
     id="createMessage",
@@ -126,10 +141,12 @@ CREATE_MESSAGE = Operation(
         ),
     ),
     fake_answers=_problems(400, 404, 409, 413, 415, 422),
+    per_session=True,
 )
 
 
 def _admin(op_id: str, method: str, path: str, summary: str, *answers: Answer, **more: Any) -> Operation:
+    more.setdefault("per_session", True)
     return Operation(op_id, method, f"{ADMIN_PREFIX}{path}", summary, answers, fake_only=True, **more)
 
 
@@ -161,6 +178,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/openapi.json",
         "The fake's own API as OpenAPI, with the vendor's operation as the fake serves it.",
         Answer("200", "The document.", None),
+        per_session=False,
     ),
     _admin(
         "resetFake",
@@ -243,6 +261,59 @@ OPERATIONS: tuple[Operation, ...] = (
         Answer("200", "The clock now.", "clock-state"),
         *_problems(400, 409, 413, 415, 422),
         body="clock",
+    ),
+    _admin(
+        "listSessions",
+        "GET",
+        "/sessions",
+        "The named sessions alive, most recently used first.",
+        Answer("200", "The sessions.", "session-list"),
+        per_session=False,
+    ),
+    _admin(
+        "deleteSession",
+        "DELETE",
+        "/sessions/{session}",
+        "Forget a named session: its messages, journal, faults, clock and snapshots.",
+        Answer("204", "Deleted."),
+        *_problems(400, 403, 404),
+        parameters=(Parameter("session", "path", "Session name", "session-name"), _ADMIN),
+        per_session=False,
+    ),
+    _admin(
+        "createSnapshot",
+        "POST",
+        "/snapshots",
+        "Save the session's state under a name (a copy: later changes leave it as it was).",
+        Answer("201", "The snapshot taken.", "snapshot-list"),
+        *_problems(400, 409, 413, 415, 422),
+        body="snapshot-request",
+    ),
+    _admin(
+        "listSnapshots",
+        "GET",
+        "/snapshots",
+        "The session's snapshots, oldest first.",
+        Answer("200", "The snapshots.", "snapshot-list"),
+        *_problems(400),
+    ),
+    _admin(
+        "restoreSnapshot",
+        "POST",
+        "/snapshots/{name}/restore",
+        "Put the session back as it was when the snapshot was taken (the journal goes on).",
+        Answer("204", "Restored."),
+        *_problems(400, 403, 404),
+        parameters=(_SNAPSHOT, _ADMIN),
+    ),
+    _admin(
+        "deleteSnapshot",
+        "DELETE",
+        "/snapshots/{name}",
+        "Forget a snapshot.",
+        Answer("204", "Deleted."),
+        *_problems(400, 403, 404),
+        parameters=(_SNAPSHOT, _ADMIN),
     ),
 )
 
