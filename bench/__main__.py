@@ -17,6 +17,7 @@ from bench import (
     schemathesis_seeds,
     seed_sweep,
     serving,
+    state_file,
     store_growth,
     throughput,
 )
@@ -42,6 +43,11 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
         "serving",
         "Idle and slow clients, a 300 MiB upload (`python -m bench.serving`)",
         lambda: serving.report(serving.measure()),
+    ),
+    (
+        "state_file",
+        "The state file (`python -m bench.state_file`)",
+        lambda: state_file.report(state_file.measure()),
     ),
     (
         "instructions",

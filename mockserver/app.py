@@ -16,6 +16,7 @@ from mockserver.cors import CorsPolicy
 from mockserver.errors import Forbidden, register_error_handlers
 from mockserver.pipeline import Pipeline
 from mockserver.sessions import Sessions
+from mockserver.state_file import StateFile
 from mockserver.store import Store
 
 #: Where an app keeps its store (``app.extensions``), so that two apps share nothing.
@@ -26,7 +27,11 @@ def create_app(config: MockConfig | None = None) -> Flask:
     """Build a fake: a Flask app holding its own ``Sessions`` in ``app.extensions["mockserver"]``."""
     config = config or MockConfig()
     app = Flask("mockserver")
-    sessions = Sessions(config)
+    if config.state_file is None:
+        sessions = Sessions(config)
+    else:
+        state = StateFile(config.state_file, config.fsync)
+        sessions = Sessions(config, log=state, saved=state.read())
     app.extensions[EXTENSION] = sessions
     # Crashes are heard on the default store, whichever session the request was in: the
     # pytest plugin reads them there.

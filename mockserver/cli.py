@@ -15,6 +15,8 @@ from mockserver.config import MockConfig
 from mockserver.errors import MockError
 from mockserver.seed import Seed
 from mockserver.server import LOOPBACK, ProductionServer, ServerOptions
+from mockserver.state_file import StateFileError
+from mockserver.state_file import check as check_state_file
 from mockserver.validation import validate
 
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
@@ -50,6 +52,14 @@ def cli() -> None:
 )
 @click.option(
     "--seed", "seed_path", type=click.Path(path_type=Path, dir_okay=False), help="Seed JSON (schemas/seed.json)."
+)
+@click.option(
+    "--state-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the default session in this SQLite file: loaded at start, each creation written before its answer.",
+)
+@click.option(
+    "--fsync", is_flag=True, help="With --state-file: wait for the disk at every write (survives power cuts)."
 )
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
@@ -103,6 +113,8 @@ def serve(
     host: str,
     port: int,
     seed_path: Path | None,
+    state_file: Path | None,
+    fsync: bool,
     no_demo: bool,
     strict_conversations: bool,
     cors_origins: tuple[str, ...],
@@ -116,7 +128,14 @@ def serve(
     max_connections: int,
 ) -> None:
     """Serve the fake in the foreground until Ctrl-C."""
+    if state_file is not None:
+        try:
+            check_state_file(state_file)
+        except StateFileError as exc:
+            raise click.ClickException(str(exc)) from None
     config = MockConfig(
+        state_file=state_file,
+        fsync=fsync,
         max_body_bytes=max_body_bytes,
         strict_conversations=strict_conversations,
         cors_origins=cors_origins,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mockserver.seed import Seed
 
@@ -38,6 +39,10 @@ class MockConfig:
     #: Named sessions (``X-Mock-Session``) alive at once; past it the least recently used is evicted.
     #: 0: no named sessions (the header is refused with a 404).
     max_sessions: int = 64
+    #: Where the default session's state is kept across restarts (an SQLite database); None: memory only.
+    state_file: Path | None = None
+    #: With a state file: wait for the disk at every commit (survives a power cut), not only the OS.
+    fsync: bool = False
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:

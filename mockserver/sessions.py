@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from mockserver.config import MockConfig
-from mockserver.store import NotStored, Store
+from mockserver.store import NotStored, Saved, StateLog, Store
 
 #: What a session (or snapshot) name may be: schemas/session-name.json says the same.
 NAME = re.compile(r"[A-Za-z0-9._~-]{1,64}")
@@ -37,11 +37,12 @@ class _Session:
 class Sessions:
     """The default store and the named ones, thread-safe."""
 
-    def __init__(self, config: MockConfig) -> None:
+    def __init__(self, config: MockConfig, log: StateLog | None = None, saved: Saved | None = None) -> None:
         self._config = config
         # Injected delays hold server threads whichever session they are in: one budget for all.
         self._waiting = threading.BoundedSemaphore(config.max_waiting)
-        self.default = Store(config, waiting=self._waiting)
+        # Only the default session is kept in a state file: named ones are for tests.
+        self.default = Store(config, waiting=self._waiting, log=log, saved=saved)
         self._named: OrderedDict[str, _Session] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -11,8 +11,9 @@ import random
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
@@ -75,6 +76,59 @@ class Snapshot:
     faults: tuple[list[Latency], list[Failure]]
 
 
+class StateLog(Protocol):
+    """Where a store's changes are also written (``state_file.StateFile``); the store calls it under its lock."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group the changes made inside into one commit."""
+
+    def cleared(self, why: str) -> None:
+        """Everything is gone."""
+
+    def user_added(self, user_id: int, user_json: str) -> None:
+        """A user was seeded or replaced."""
+
+    def conversation_added(self, conversation_id: int) -> None:
+        """A conversation was seeded."""
+
+    def message_added(self, row: _Row) -> None:
+        """A message was stored: written before this returns."""
+
+    def replaced(self, why: str, users: dict[int, str], conversations: set[int], rows: list[_Row]) -> None:
+        """Everything was replaced at once."""
+
+
+class _NoLog:
+    """The state log of a store kept in memory only."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return nullcontext()
+
+    def cleared(self, why: str) -> None:
+        pass
+
+    def user_added(self, user_id: int, user_json: str) -> None:
+        pass
+
+    def conversation_added(self, conversation_id: int) -> None:
+        pass
+
+    def message_added(self, row: _Row) -> None:
+        pass
+
+    def replaced(self, why: str, users: dict[int, str], conversations: set[int], rows: list[_Row]) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A state read back from a state log at start-up: users as JSON, conversations, message rows by id."""
+
+    users: list[tuple[int, str]]
+    conversations: list[int]
+    messages: list[_Row]
+
+
 #: Snapshots a session keeps at most: each holds a copy of its tables.
 MAX_SNAPSHOTS = 64
 
@@ -85,8 +139,15 @@ class Store:
     Its snapshots outlive a reset: "set up, snapshot, reset, restore" is what they are for.
     """
 
-    def __init__(self, config: MockConfig, waiting: threading.BoundedSemaphore | None = None) -> None:
+    def __init__(
+        self,
+        config: MockConfig,
+        waiting: threading.BoundedSemaphore | None = None,
+        log: StateLog | None = None,
+        saved: Saved | None = None,
+    ) -> None:
         self._config = config
+        self._log: StateLog = log or _NoLog()
         self.clock = Clock(config.clock)
         self.faults = Faults(random.Random(config.random_seed), config.max_waiting if waiting is None else waiting)
         self.journal = Journal(config.journal_size)
@@ -100,13 +161,37 @@ class Store:
         self._next_id = 1
         self._errors: list[Exception] = []
         self._snapshots: dict[str, Snapshot] = {}
-        self.reset()
+        if saved is None:
+            self.reset()
+        else:
+            self._load(saved)
+
+    def _load(self, saved: Saved) -> None:
+        # Rows straight into the tables: a million messages load in about a second.
+        with self._lock:
+            for user_id, text in saved.users:
+                self._users[user_id] = json.loads(text)
+                self._user_json[user_id] = text
+                if not self._default_user:
+                    self._default_user = user_id
+            self._conversations = set(saved.conversations)
+            by_conversation = self._by_conversation
+            messages = self._messages
+            for row in saved.messages:
+                messages[row[0]] = row
+                rows = by_conversation.get(row[1])
+                if rows is None:
+                    by_conversation[row[1]] = [row]
+                else:
+                    rows.append(row)
+            self._next_id = saved.messages[-1][0] + 1 if saved.messages else 1
 
     # -- lifecycle -------------------------------------------------------------
 
     def reset(self) -> None:
         """Forget everything, load the configured seed, undo faults, clock and journal."""
-        with self._lock:
+        with self._lock, self._log.transaction():
+            self._log.cleared("reset to the start-up seed")
             self._messages = {}
             self._by_conversation = {}
             self._users = {}
@@ -123,8 +208,8 @@ class Store:
                 self._add_user(DEFAULT_USER)
 
     def seed(self, seed: Seed) -> SeedResult:
-        """Add ``seed``'s users, conversations and messages; all or nothing."""
-        with self._lock:
+        """Add ``seed``'s users, conversations and messages; all or nothing (in the state log too)."""
+        with self._lock, self._log.transaction():
             # Undo only what this seed did, so that seeding a large store stays cheap.
             saved = (
                 dict(self._users),
@@ -140,6 +225,8 @@ class Store:
                         raise Clash(f"user {user['id']} is already seeded (set replace to true to replace it)")
                     self._add_user(user)
                 self._conversations.update(seed.conversations)
+                for conversation in seed.conversations:
+                    self._log.conversation_added(conversation)
                 for m in seed.messages:
                     created.append(
                         self.create_message(
@@ -164,6 +251,7 @@ class Store:
         self._users[user["id"]] = user
         # A user's JSON is made when it is seeded, not on every answer.
         self._user_json[user["id"]] = json.dumps(user)
+        self._log.user_added(user["id"], self._user_json[user["id"]])
         if not self._default_user:
             self._default_user = user["id"]
 
@@ -206,6 +294,8 @@ class Store:
             self._next_id = saved.next_id
             self.clock.restore(saved.clock)
             self.faults.set(*saved.faults)
+            rows = [row for _, row in sorted(self._messages.items())]
+            self._log.replaced(f"restored snapshot {name!r}", self._user_json, self._conversations, rows)
 
     def delete_snapshot(self, name: str) -> None:
         """Forget snapshot ``name``; ``NotStored`` if none."""
@@ -288,7 +378,9 @@ class Store:
         """
         with self._lock:
             if seeding:
-                self._conversations.add(conversation_id)
+                if conversation_id not in self._conversations:
+                    self._conversations.add(conversation_id)
+                    self._log.conversation_added(conversation_id)
             else:
                 self.require_conversation(conversation_id)
             author = self._default_user if author_id is None else self.user(author_id)["id"]
@@ -308,6 +400,7 @@ class Store:
             if self._next_id > MAX_ID:
                 raise Clash("the fake has run out of message ids")
             row = (self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date)
+            self._log.message_added(row)  # in the state file before the answer leaves
             self._next_id += 1
             self._messages[row[0]] = row
             self._by_conversation.setdefault(conversation_id, []).append(row)

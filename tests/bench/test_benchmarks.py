@@ -56,3 +56,14 @@ def test_the_seed_sweep_expects_the_right_verdicts_and_gets_them():
         assert seed_sweep.verdict(job) == (job, job[3])
     text = seed_sweep.report({"broken_seeds": 2, "correct_seeds": 1, "runs": 3, "wrong": [], "seconds": 1.0})
     assert "broken fakes caught: 52/52 runs" in text and "false alarms on correct servers: 0 in" in text
+
+
+def test_the_state_file_bench_weighs_both_formats_on_the_same_rows(tmp_path):
+    from bench import state_file
+
+    memory = state_file.memory_per_message(tmp_path, count=2_000)
+    assert memory["created bytes"] > 0 and memory["loaded bytes"] > 0
+    with open(tmp_path / "j.jsonl", "w", encoding="utf-8") as journal:
+        append = state_file._appender(journal, fsync=False)
+        append(state_file._row(1))
+    assert (tmp_path / "j.jsonl").read_text().startswith("[1, 2, ")

@@ -1,5 +1,6 @@
 """The fake under a peer's fuzzer, hostile requests, concurrency and a burst, on the production server."""
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -53,14 +54,17 @@ def raw_request(port: int, data: bytes) -> tuple[int, str, bytes]:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         # No half-close after the request: granian (hyper) takes a client's end of stream for
         # a client gone and answers nothing; every request here says "Connection: close".
-        sock.sendall(data)
+        # Refused mid-upload (a body past the limit), the answer may still be waiting.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            sock.sendall(data)
         chunks = []
         try:
             while chunk := sock.recv(65536):
                 chunks.append(chunk)
         except ConnectionResetError:
             # A server that refuses a request mid-upload closes with bytes unread: a reset.
-            return 0, "", b""
+            if not chunks:
+                return 0, "", b""
     answer = b"".join(chunks)
     head, _, body = answer.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
@@ -112,6 +116,10 @@ HOSTILE = {
 }
 #: Refused by the server itself while parsing HTTP, before the app: a plain-text 4xx or a closed connection.
 SERVER_LEVEL = {"huge header"}
+#: Refused with a 413 after the limit is read, the rest left unread: closing then resets the
+#: connection, and the reset may reach the client before the answer does (a status of 0 here).
+#: tests/mockserver/test_serving.py reads that 413 where no reset can hide it.
+REFUSED_MID_UPLOAD = {"huge chunked body"}
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
@@ -119,6 +127,8 @@ def test_hostile_requests_get_a_4xx_problem_and_the_fake_keeps_serving(fake, nam
     status, content_type, body = raw_request(fake.port, HOSTILE[name])
     if name in SERVER_LEVEL:
         assert status == 0 or 400 <= status < 500, (status, body[:300])
+    elif name in REFUSED_MID_UPLOAD and status == 0:
+        pass
     else:
         assert 400 <= status < 500, (status, body[:300])
         assert content_type == "application/problem+json", (content_type, body[:300])

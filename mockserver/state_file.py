@@ -1,0 +1,174 @@
+"""The default session's state in a file that survives restarts and crashes: an SQLite database in WAL mode.
+
+Chosen over a journal of JSON lines by measurement (bench/state_file.py, figures in
+bench/RESULTS.md) and for people: any SQLite tool opens it (``sqlite3 state.db 'select *
+from messages'``), and SQLite's write-ahead log keeps it whole when the process is
+killed at any moment, with no compaction to write.
+
+The promise: every creation is committed to the database before its answer leaves.
+Committed means handed to the operating system, which survives ``kill -9`` of the fake;
+with ``fsync=True`` (``--fsync``) each commit also waits for the disk, which survives a
+power cut too. Named sessions and snapshots are not kept: they are for tests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from mockserver.store import Saved
+
+_Row = tuple[int, int, str, int | None, int, int]  # the store's rows
+#: The layout of the tables; a file of another layout is refused, never rewritten.
+FORMAT = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS conversations (id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY, conversation INTEGER NOT NULL, message TEXT NOT NULL,
+    parent INTEGER, author INTEGER NOT NULL, date INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (time REAL NOT NULL, event TEXT NOT NULL);
+"""
+
+
+def kit_version() -> str:
+    """The installed kit's version, written into the file and checked on opening it."""
+    try:
+        return version("message-api-kit")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+class StateFileError(Exception):
+    """A state file that cannot be used: its one-line reason."""
+
+
+class StateFile:
+    """An open state file; the store calls it as its state changes (under the store's lock)."""
+
+    def __init__(self, path: Path, fsync: bool = False) -> None:
+        self.path = path
+        self._db = _open(path, fsync)
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    def read(self) -> Saved | None:
+        """The state saved in the file; None for a file that holds none yet (new)."""
+        with self._lock:
+            if self._db.execute("SELECT value FROM meta WHERE key = 'initialised'").fetchone() is None:
+                return None
+            return Saved(
+                users=self._db.execute("SELECT id, json FROM users ORDER BY rowid").fetchall(),
+                conversations=[row[0] for row in self._db.execute("SELECT id FROM conversations")],
+                messages=self._db.execute(
+                    "SELECT id, conversation, message, parent, author, date FROM messages ORDER BY id"
+                ).fetchall(),
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group the changes made inside into one commit (nested ones join the outer one)."""
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if self._depth == 0:
+                self._db.execute("COMMIT")
+
+    def cleared(self, why: str) -> None:
+        """Everything is gone (a reset): the file says so in its events."""
+        with self.transaction():
+            for table in ("users", "conversations", "messages"):
+                self._db.execute(f"DELETE FROM {table}")  # fixed names
+            self._db.execute("INSERT INTO events VALUES (?, ?)", (time.time(), why))
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('initialised', ?)", (str(time.time()),))
+
+    def user_added(self, user_id: int, user_json: str) -> None:
+        """A user was seeded (or replaced)."""
+        with self.transaction():
+            self._db.execute("INSERT OR REPLACE INTO users VALUES (?, ?)", (user_id, user_json))
+
+    def conversation_added(self, conversation_id: int) -> None:
+        """A conversation was seeded."""
+        with self.transaction():
+            self._db.execute("INSERT OR IGNORE INTO conversations VALUES (?)", (conversation_id,))
+
+    def message_added(self, row: _Row) -> None:
+        """A message was stored; committed before this returns, unless inside a transaction."""
+        # Outside a transaction the statement commits itself (the connection autocommits):
+        # one statement a creation instead of three (measured by bench/state_file.py).
+        with self._lock:
+            self._db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", row)
+
+    def replaced(self, why: str, users: dict[int, str], conversations: set[int], rows: list[_Row]) -> None:
+        """Everything was replaced at once (a snapshot restored): one commit."""
+        with self.transaction():
+            self.cleared(why)
+            self._db.executemany("INSERT INTO users VALUES (?, ?)", users.items())
+            self._db.executemany("INSERT INTO conversations VALUES (?)", [(c,) for c in conversations])
+            self._db.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        """Close the database (the WAL is folded back into it)."""
+        with self._lock:
+            self._db.close()
+
+
+def check(path: Path) -> None:
+    """Raise ``StateFileError`` unless ``path`` is absent or a state file this kit can use."""
+    if path.exists():
+        _open(path, fsync=False, create=False).close()
+
+
+def _open(path: Path, fsync: bool, create: bool = True) -> sqlite3.Connection:
+    where = f"state file {str(path)!r}"
+    if path.exists() and path.is_dir():
+        raise StateFileError(f"{where} is a directory")
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StateFileError(f"{where} is not a state file this kit can read ({exc})") from None
+    if tables and "meta" not in tables:
+        db.close()
+        raise StateFileError(f"{where} is an SQLite database, but not a state file of this kit")
+    try:
+        if tables:
+            meta: Mapping[str, Any] = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            if meta.get("format") != FORMAT:
+                raise StateFileError(f"{where} has format {meta.get('format')!r}; this kit reads format {FORMAT!r}")
+            if meta.get("kit_version") != kit_version():
+                raise StateFileError(
+                    f"{where} was written by kit version {meta.get('kit_version')!r}; this is {kit_version()!r}"
+                    " (move it aside to start afresh)"
+                )
+        elif create:
+            db.executescript(_SCHEMA)
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", FORMAT), ("kit_version", kit_version())])
+        # WAL: a crash at any moment leaves the file whole; NORMAL syncs at checkpoints only,
+        # FULL at every commit.
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
+    except StateFileError:
+        db.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise StateFileError(f"{where} cannot be read ({exc})") from None
+    return db

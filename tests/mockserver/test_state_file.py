@@ -1,0 +1,152 @@
+"""``--state-file``: the default session kept in SQLite, through restarts and ``kill -9``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+
+import httpx
+import pytest
+
+from mockserver import MockConfig, Seed, create_app
+from mockserver.cli import main
+from mockserver.state_file import StateFile
+from tests.serving import served
+
+ADMIN = {"X-Mock-Admin": "1"}
+
+
+def texts(client, conversation: int = 1) -> list[str]:
+    return [m["message"] for m in client.get(f"/__mock__/conversations/{conversation}/messages").get_json()["items"]]
+
+
+def test_what_was_created_seeded_reset_or_restored_is_what_the_next_start_finds(tmp_path):
+    path = tmp_path / "state.db"
+    seed = Seed(users=({"id": 7, "name": "Ada"},), conversations=(3,))
+    config = MockConfig(state_file=path, seed=seed, clock=lambda: 1_700_000_000.0)
+    first = create_app(config).test_client()
+    root = first.post("/conversations/3/messages", json={"message": "root"}).get_json()
+    first.post("/conversations/3/messages", json={"message": "reply", "parent_id": root["id"]})
+    first.post("/__mock__/seed", json={"users": [{"id": 8, "name": "Bo"}], "conversations": [9]})
+
+    again = create_app(config).test_client()
+    stored = again.get("/__mock__/conversations/3/messages").get_json()["items"]
+    assert [(m["id"], m["message"], m["author"]["name"], m["date"]) for m in stored] == [
+        (1, "root", "Ada", 1_700_000_000),
+        (2, "reply", "Ada", 1_700_000_000),
+    ]
+    assert stored[1]["parent"]["id"] == 1
+    assert (
+        again.post("/conversations/9/messages", json={"message": "x"}, headers={"X-Mock-User": "8"}).status_code == 201
+    )
+    assert again.post("/conversations/3/messages", json={"message": "next"}).get_json()["id"] == 4  # ids go on
+
+    again.post("/__mock__/snapshots", json={"name": "four"})
+    again.post("/__mock__/reset", headers=ADMIN)
+    assert texts(create_app(config).test_client(), 3) == []  # the reset is in the file too
+    again.post("/__mock__/snapshots/four/restore", headers=ADMIN)
+    assert texts(create_app(config).test_client(), 3) == ["root", "reply", "next"]
+    with sqlite3.connect(path) as db:
+        events = [row[0] for row in db.execute("SELECT event FROM events")]
+    assert events == ["reset to the start-up seed", "reset to the start-up seed", "restored snapshot 'four'"]
+
+
+def test_a_seed_refused_half_way_leaves_nothing_in_the_file(tmp_path):
+    config = MockConfig(state_file=tmp_path / "state.db")
+    client = create_app(config).test_client()
+    refused = client.post(
+        "/__mock__/seed",
+        json={
+            "messages": [{"conversation": 1, "message": "ok"}, {"conversation": 1, "message": "bad", "parent_id": 99}]
+        },
+    )
+    assert refused.status_code == 404
+    assert texts(create_app(config).test_client()) == []
+
+
+def test_named_sessions_stay_out_of_the_file(tmp_path):
+    config = MockConfig(state_file=tmp_path / "state.db")
+    create_app(config).test_client().post(
+        "/conversations/1/messages", json={"message": "a test's"}, headers={"X-Mock-Session": "t"}
+    )
+    assert texts(create_app(config).test_client()) == []
+
+
+def write_meta(path, key, value):
+    StateFile(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.write_bytes(b"not a database at all" * 100), "is not a state file this kit can read"),
+        (lambda p: write_meta(p, "format", "0"), "has format '0'; this kit reads format '1'"),
+        (lambda p: write_meta(p, "kit_version", "0.0.1"), "was written by kit version '0.0.1'"),
+        (lambda p: sqlite3.connect(p).execute("CREATE TABLE other (x)").connection.commit(), "not a state file of"),
+        (lambda p: p.mkdir(), "is a directory"),
+    ],
+    ids=["corrupt", "other-format", "other-kit-version", "other-database", "directory"],
+)
+def test_a_file_it_cannot_use_stops_the_start_with_one_line_and_is_left_alone(tmp_path, capsys, make, says):
+    path = tmp_path / "state.db"
+    make(path)
+    before = path.read_bytes() if path.is_file() else None
+    assert main(["serve", "--state-file", str(path), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err
+    assert (path.read_bytes() if path.is_file() else None) == before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [0.3, 0.8, 1.5])
+def test_every_creation_answered_201_survives_a_kill_9_mid_stream(tmp_path, kill_after):
+    path = tmp_path / "state.db"
+    answered: list[dict] = []
+    stop = threading.Event()
+
+    def client(worker: int) -> None:
+        with httpx.Client(timeout=5) as http:
+            parent = None
+            n = 0
+            while not stop.is_set():
+                body = {"message": f"w{worker}-{n}", "parent_id": parent}
+                try:
+                    answer = http.post(f"{url}/conversations/{worker % 2 + 1}/messages", json=body)
+                except httpx.TransportError:
+                    return  # the fake is gone
+                if answer.status_code == 201:
+                    answered.append(answer.json())
+                    parent = answer.json()["id"] if n % 3 == 0 else parent
+                n += 1
+
+    with served("--no-demo", "--state-file", str(path)) as fake:
+        url = fake.url
+        threads = [threading.Thread(target=client, args=(w,)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(kill_after)
+        os.kill(fake.worker_pid(), signal.SIGKILL)  # the process holding the state, mid-stream
+        stop.set()
+        for thread in threads:
+            thread.join()
+        os.kill(fake.process.pid, signal.SIGKILL)
+    assert len(answered) > 10, "the clients did not get going before the kill"
+
+    with served("--no-demo", "--state-file", str(path)) as again, httpx.Client(base_url=again.url) as http:
+        for made in answered:
+            stored = http.get(f"/__mock__/messages/{made['id']}")
+            assert stored.status_code == 200, made
+            kept = stored.json()
+            assert (kept["message"], kept["conversationId"], kept["date"]) == (
+                made["message"],
+                made["conversationId"],
+                made["date"],
+            )
+            assert (kept["parent"] or {}).get("id") == (made["parent"] or {}).get("id")
+        latest = max(made["id"] for made in answered)
+        assert http.post("/conversations/1/messages", json={"message": "after"}).json()["id"] > latest
