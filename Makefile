@@ -20,8 +20,9 @@ $(NODE_TOOLS): tests/clients/package.json tests/clients/package-lock.json  ## Th
 	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 	touch $(NODE_TOOLS)
 
-browser:  ## Debian's headless Chromium, for the browser tests (installed when missing).
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+browser:  ## Debian's headless Chromium and its WebDriver, for the browser tests (installed when missing).
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
 run: install  ## Start the fake on http://127.0.0.1:8080 with demo data.
 	$(BIN)/mockserver serve $(ARGS)

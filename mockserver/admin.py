@@ -54,6 +54,11 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
     def seed_fake() -> Response:
         return json_response(session().seed(Seed.from_json(body("seedFake"))).to_json())
 
+    def list_conversations() -> Response:
+        found = session().conversations(query("listConversations", "limit", 100))
+        items = [{"id": c, "messages": n, "last_message_id": last} for c, n, last in found]
+        return json_response({"conversations": items})
+
     def list_stored_messages(conversation: str) -> Response:
         store = session()
         conversation_id = parse_id(conversation, "conversation")
@@ -111,6 +116,7 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
     return {
         "resetFake": reset_fake,
         "seedFake": seed_fake,
+        "listConversations": list_conversations,
         "listStoredMessages": list_stored_messages,
         "getStoredMessage": get_stored_message,
         "getJournal": get_journal,

@@ -13,6 +13,7 @@ from mockserver.admin import admin_handlers
 from mockserver.api import public_handlers
 from mockserver.config import MockConfig
 from mockserver.cors import CorsPolicy
+from mockserver.dashboard import dashboard_handlers
 from mockserver.errors import Forbidden, register_error_handlers
 from mockserver.pipeline import Pipeline
 from mockserver.sessions import Sessions
@@ -36,7 +37,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     # Crashes are heard on the default store, whichever session the request was in: the
     # pytest plugin reads them there.
     register_error_handlers(app, sessions.default.record_error)
-    handlers = {**public_handlers(config), **admin_handlers(sessions, config)}
+    handlers = {**public_handlers(config), **admin_handlers(sessions, config), **dashboard_handlers()}
     missing = {op.id for op in schemas.OPERATIONS} ^ set(handlers)
     if missing:  # a declaration without a handler, or a handler for nothing declared
         raise RuntimeError(f"operations and handlers differ: {', '.join(sorted(missing))}")

@@ -164,6 +164,7 @@ def serve(
 
 def _announce(url: str, host: str) -> None:
     click.echo(f"mockserver: serving the fake at {url}")
+    click.echo(f"  dashboard: {url}{schemas.operation('getDashboard').path}")
     body = '{"message": "hi"}'
     create = schemas.operation("createMessage")
     click.echo(

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 NO_HEADERS: list[tuple[str, str]] = []
 #: Where WSGI puts the ``X-Mock-Session`` header.
 SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
+#: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
+VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
 #: Faults apply to these operations only.
 VENDOR_OPERATIONS = frozenset(op.id for op in schemas.vendor_operations())
 
@@ -98,7 +100,7 @@ class Pipeline:
                 if close is not None:
                     close()
             status = answered[-1]
-        if public:
+        if public and path != VENDOR_DOCUMENT:
             self._record(environ, store, int(status[:3]), started, b"".join(chunks))
         return chunks
 

@@ -355,6 +355,14 @@ class Store:
             messages = self._by_conversation.get(conversation_id, [])
             return [StoredMessage._make(row) for row in messages[offset : offset + limit]], len(messages)
 
+    def conversations(self, limit: int) -> list[tuple[int, int, int | None]]:
+        """Up to ``limit`` conversations as (id, messages, last message id), latest activity first."""
+        with self._lock:
+            active = sorted(self._by_conversation.items(), key=lambda item: item[1][-1][0], reverse=True)
+            found: list[tuple[int, int, int | None]] = [(c, len(rows), rows[-1][0]) for c, rows in active if rows]
+            quiet = sorted(self._conversations.difference(self._by_conversation))
+            return (found + [(c, 0, None) for c in quiet])[:limit]
+
     def __len__(self) -> int:
         return len(self._messages)
 

@@ -181,6 +181,24 @@ OPERATIONS: tuple[Operation, ...] = (
         per_session=False,
     ),
     _admin(
+        "getDashboard",
+        "GET",
+        "/",
+        "The dashboard: threads, the live journal, faults, the clock and the API, in a browser.",
+        Answer("200", "The page (text/html).", None),
+        per_session=False,
+    ),
+    _admin(
+        "getDashboardAsset",
+        "GET",
+        "/ui/{asset}",
+        "A file of the dashboard (script, style sheet, the derivation table).",
+        Answer("200", "The file.", None),
+        *_problems(404),
+        parameters=(Parameter("asset", "path", "File name", {"type": "string", "pattern": "^[a-z.-]{1,40}$"}),),
+        per_session=False,
+    ),
+    _admin(
         "resetFake",
         "POST",
         "/reset",
@@ -197,6 +215,23 @@ OPERATIONS: tuple[Operation, ...] = (
         Answer("200", "What was added.", "seed-result"),
         *_problems(400, 404, 409, 413, 415, 422),
         body="seed",
+    ),
+    _admin(
+        "listConversations",
+        "GET",
+        "/conversations",
+        "The session's conversations, latest activity first.",
+        Answer("200", "The conversations.", "conversation-list"),
+        *_problems(400),
+        parameters=(
+            Parameter(
+                "limit",
+                "query",
+                "At most this many.",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                required=False,
+            ),
+        ),
     ),
     _admin(
         "listStoredMessages",
