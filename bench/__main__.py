@@ -13,6 +13,7 @@ from pathlib import Path
 from bench import (
     catch_rate,
     contract_suite,
+    diff_seeds,
     instructions,
     schemathesis_seeds,
     seed_sweep,
@@ -73,6 +74,11 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
         "seed_sweep",
         "Verdicts at many seeds (`python -m bench.seed_sweep`)",
         lambda: seed_sweep.report(seed_sweep.measure()),
+    ),
+    (
+        "diff_seeds",
+        "contracts diff: the fake against itself, and other stacks calibrated (`python -m bench.diff_seeds`)",
+        lambda: diff_seeds.report(diff_seeds.measure()),
     ),
     (
         "schemathesis_seeds",

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import random
 import sys
 import traceback
 from pathlib import Path
 
 import click
 
+from contracts import diff_report
 from contracts.catalog import CHECKS, ContractCheck
+from contracts.diff import run_diff
+from contracts.failures import BudgetExhausted, Unreachable
+from contracts.profile import observe
 from contracts.runner import CheckResult, RunConfig, UsageError, parse_header, run
+from contracts.transport import Transport
 
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -149,11 +156,96 @@ class _Progress:
         )
 
 
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--base-url", required=True, help="The real server, e.g. https://staging.example.com/api.")
+@click.option("--fake-url", required=True, help="The fake, e.g. http://127.0.0.1:8080.")
+@click.option("--conversation", type=click.IntRange(1), help="Conversation the run writes to, on both (required).")
+@click.option(
+    "--other-conversation", type=click.IntRange(1), help="A second one, for a parent in another conversation."
+)
+@click.option("--header", "headers", multiple=True, help="'Name: value' sent to the real server (repeatable).")
+@click.option("--fake-header", "fake_headers", multiple=True, help="'Name: value' sent to the fake (repeatable).")
+@click.option("--max-examples", default=10, show_default=True, type=click.IntRange(0), help="Seeded conversations.")
+@click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
+@click.option("--rate-limit", help="At most N requests per second to each server, e.g. 10/s.")
+@click.option("--budget", type=click.IntRange(1), help="At most this many requests to each server.")
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["any", "contract"]),
+    default="any",
+    show_default=True,
+    help="What fails the run: any difference, or only one where a side breaks what the doc decides.",
+)
+@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSON report here.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write an HTML report here.")
+@click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
+@click.option(
+    "--write-profile",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the real server's choices where the doc is silent, for `mockserver serve --profile`.",
+)
+def diff_cli(
+    base_url: str,
+    fake_url: str,
+    conversation: int | None,
+    other_conversation: int | None,
+    headers: tuple[str, ...],
+    fake_headers: tuple[str, ...],
+    max_examples: int,
+    seed: int | None,
+    rate_limit: str | None,
+    budget: int | None,
+    timeout: float,
+    fail_on: str,
+    json_path: Path | None,
+    html_path: Path | None,
+    junit_xml: Path | None,
+    write_profile: Path | None,
+) -> int:
+    """Send the same requests and programs to a real server and the fake; report where they differ."""
+    if conversation is None:
+        raise click.UsageError("Missing option '--conversation': name the conversation the run may write to.")
+    seed = random.randrange(2**32) if seed is None else seed
+    transports = [
+        Transport(url, dict(_header(h) for h in given), timeout, _rate(rate_limit), budget)
+        for url, given in ((base_url, headers), (fake_url, fake_headers))
+    ]
+    try:
+        report = run_diff(transports[0], transports[1], conversation, other_conversation, seed, max_examples, fail_on)
+    except (Unreachable, BudgetExhausted) as exc:
+        click.echo(f"contracts: error: {exc}", err=True)
+        return 2
+    finally:
+        for transport in transports:
+            transport.close()
+    click.echo(diff_report.terminal(report))
+    if json_path is not None:
+        diff_report.write_json(report, json_path)
+    if html_path is not None:
+        diff_report.write_html(report, html_path)
+    if junit_xml is not None:
+        diff_report.write_junit(report, junit_xml)
+    if write_profile is not None:
+        write_profile.write_text(json.dumps(observe(report), indent=2) + "\n", encoding="utf-8")
+        click.echo(
+            f"wrote the real server's profile to {write_profile} (use: mockserver serve --profile {write_profile})"
+        )
+    click.echo(
+        f"replay: contracts diff --base-url {base_url} --fake-url {fake_url} --conversation {conversation}"
+        + (f" --other-conversation {other_conversation}" if other_conversation else "")
+        + f" --max-examples {max_examples} --seed {seed}"
+    )
+    return report.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI. Exit 0: contract kept; 1: broken; 2: usage error, server unreachable or the wrong place;
     3: a bug in the checks themselves (never 1: a bug of ours says nothing about the server)."""
+    args = sys.argv[1:] if argv is None else argv
+    command, name = (diff_cli, "contracts diff") if args[:1] == ["diff"] else (cli, "contracts")
     try:
-        result = cli.main(args=argv, prog_name="contracts", standalone_mode=False)
+        result = command.main(args=args[1:] if command is diff_cli else args, prog_name=name, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
         return 130
     except click.ClickException as exc:

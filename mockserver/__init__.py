@@ -6,13 +6,28 @@ Public API:
 - :class:`Seed`: users, conversations and messages to load.
 - :class:`Store` and :func:`store_of`: the state a fake holds, for tests that look inside.
 - :class:`LiveServer`: a fake on a free port in a background thread.
+- :class:`Profile` and :func:`load_profile`: answer as a real server does where the doc is silent.
 """
 
 from mockserver.app import create_app, store_of
 from mockserver.config import MockConfig
 from mockserver.faults import Failure, Latency
+from mockserver.profile import Profile
 from mockserver.seed import Seed
 from mockserver.server import LiveServer
 from mockserver.store import Store, StoredMessage
+from mockserver.validation import load_profile
 
-__all__ = ["Failure", "Latency", "LiveServer", "MockConfig", "Seed", "Store", "StoredMessage", "create_app", "store_of"]
+__all__ = [
+    "Failure",
+    "Latency",
+    "LiveServer",
+    "MockConfig",
+    "Profile",
+    "Seed",
+    "Store",
+    "StoredMessage",
+    "create_app",
+    "load_profile",
+    "store_of",
+]

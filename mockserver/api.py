@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
@@ -9,10 +10,11 @@ from flask import Request, Response, request
 
 import schemas
 from mockserver.config import MockConfig
-from mockserver.errors import BadParameter, NotFound
+from mockserver.errors import BadParameter, MockError, NotFound, from_store
+from mockserver.profile import Profile
 from mockserver.render import json_text_response, message_text
 from mockserver.sessions import STORE
-from mockserver.store import NotStored, Store
+from mockserver.store import NotStored, Store, StoreError
 from mockserver.validation import MAX_DIGITS, parse_id, read_json
 
 #: Where WSGI puts the ``X-Mock-User`` header.
@@ -45,11 +47,33 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
     def fake_document() -> Response:
         return Response(fake_bytes, mimetype="application/json")
 
+    if config.profile is not None:
+        create_message = _as_profiled(create_message, config.profile)
     return {
         CREATE_MESSAGE.id: create_message,
         "getVendorDocument": vendor_document,
         "getFakeDocument": fake_document,
     }
+
+
+def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[..., Response]:
+    """``create``, answering as the profile says: its success status and message form, its refusals."""
+
+    @functools.wraps(create)
+    def create_as_profiled(conversation: str) -> Response:
+        try:
+            made = create(conversation)
+        except (MockError, StoreError) as error:
+            problem = (error if isinstance(error, MockError) else from_store(error)).problem()
+            refused = profile.refused(problem)
+            if refused is None:
+                raise
+            status, content_type, content = refused
+            return Response(content, status=status, content_type=content_type)
+        text, status = profile.created(made.get_data(as_text=True))
+        return json_text_response(text, status)
+
+    return create_as_profiled
 
 
 def _acting_user(store: Store, current: Request) -> int | None:

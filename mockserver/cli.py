@@ -13,11 +13,12 @@ import schemas
 from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.errors import MockError
+from mockserver.profile import Profile
 from mockserver.seed import Seed
 from mockserver.server import LOOPBACK, ProductionServer, ServerOptions
 from mockserver.state_file import StateFileError
 from mockserver.state_file import check as check_state_file
-from mockserver.validation import validate
+from mockserver.validation import load_profile, validate
 
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
 
@@ -36,6 +37,17 @@ def _load_seed(path: Path | None, demo: bool) -> Seed:
             f"seed file {str(path)!r} is not a valid seed: {exc.detail}", param_hint="--seed"
         ) from None
     return Seed.from_json(doc)
+
+
+def _load_profile(path: Path) -> Profile:
+    try:
+        return load_profile(path)
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"cannot read profile {str(path)!r}: {exc}", param_hint="--profile") from None
+    except MockError as exc:
+        raise click.BadParameter(
+            f"{str(path)!r} is not a valid profile: {exc.detail}", param_hint="--profile"
+        ) from None
 
 
 @click.group()
@@ -60,6 +72,12 @@ def cli() -> None:
 )
 @click.option(
     "--fsync", is_flag=True, help="With --state-file: wait for the disk at every write (survives power cuts)."
+)
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Answer as a real server does where the doc is silent (from `contracts diff --write-profile`).",
 )
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
@@ -115,6 +133,7 @@ def serve(
     seed_path: Path | None,
     state_file: Path | None,
     fsync: bool,
+    profile_path: Path | None,
     no_demo: bool,
     strict_conversations: bool,
     cors_origins: tuple[str, ...],
@@ -134,6 +153,7 @@ def serve(
         except StateFileError as exc:
             raise click.ClickException(str(exc)) from None
     config = MockConfig(
+        profile=None if profile_path is None else _load_profile(profile_path),
         state_file=state_file,
         fsync=fsync,
         max_body_bytes=max_body_bytes,

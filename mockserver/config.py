@@ -6,8 +6,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockserver.seed import Seed
+
+if TYPE_CHECKING:
+    from mockserver.profile import Profile
 
 MiB = 1024 * 1024
 
@@ -43,6 +47,8 @@ class MockConfig:
     state_file: Path | None = None
     #: With a state file: wait for the disk at every commit (survives a power cut), not only the OS.
     fsync: bool = False
+    #: A real server's choices where the doc is silent (``contracts diff --write-profile``); None: the fake's own.
+    profile: Profile | None = None
 
     def __post_init__(self) -> None:
         if self.max_body_bytes < 1:

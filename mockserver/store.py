@@ -358,9 +358,14 @@ class Store:
     def conversations(self, limit: int) -> list[tuple[int, int, int | None]]:
         """Up to ``limit`` conversations as (id, messages, last message id), latest activity first."""
         with self._lock:
-            active = sorted(self._by_conversation.items(), key=lambda item: item[1][-1][0], reverse=True)
-            found: list[tuple[int, int, int | None]] = [(c, len(rows), rows[-1][0]) for c, rows in active if rows]
-            quiet = sorted(self._conversations.difference(self._by_conversation))
+            # A conversation's rows may be empty: a seed refused half-way takes its messages back.
+            active = sorted(
+                ((c, rows) for c, rows in self._by_conversation.items() if rows),
+                key=lambda item: item[1][-1][0],
+                reverse=True,
+            )
+            found: list[tuple[int, int, int | None]] = [(c, len(rows), rows[-1][0]) for c, rows in active]
+            quiet = sorted(self._conversations.difference(c for c, _ in active))
             return (found + [(c, 0, None) for c in quiet])[:limit]
 
     def __len__(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any, NoReturn
 
 from flask import Request
@@ -20,6 +21,7 @@ from mockserver.errors import (
     SchemaViolation,
     UnsupportedMediaType,
 )
+from mockserver.profile import Profile
 from mockserver.store import MAX_ID
 
 #: Where ``read_json`` leaves the raw body in the WSGI environ.
@@ -174,3 +176,10 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
         return [FieldError(where, "has unknown properties")]
     # Other keywords: jsonschema's message, cut so a huge instance never makes a huge answer.
     return [FieldError(where, error.message[:200])]
+
+
+def load_profile(path: Path) -> Profile:
+    """Read a profile file and validate it (``SchemaViolation`` lists what is wrong, by pointer)."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    validate("profile", doc)
+    return Profile.from_json(doc)

@@ -67,3 +67,13 @@ def test_the_state_file_bench_weighs_both_formats_on_the_same_rows(tmp_path):
         append = state_file._appender(journal, fsync=False)
         append(state_file._row(1))
     assert (tmp_path / "j.jsonl").read_text().startswith("[1, 2, ")
+
+
+def test_the_diff_bench_finds_no_false_alarm_and_reports_what_calibration_leaves():
+    from bench import diff_seeds
+
+    r = diff_seeds.measure(seeds=2)
+    assert r["false_alarms"] == []
+    assert set(r["stacks"]) == set(diff_seeds.OTHER_STACKS)
+    text = diff_seeds.report(r)
+    assert "differences at 0 of 2 seeds" in text and "NOT only lenient" not in text

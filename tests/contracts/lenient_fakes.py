@@ -222,6 +222,12 @@ def _parent_as_id(status: int, doc: dict[str, Any] | None) -> tuple[int, str, by
     return 201, "application/json", json.dumps({**doc, "parent": doc["parent"]["id"]}).encode()
 
 
+def _type_message(status: int, doc: dict[str, Any] | None) -> tuple[int, str, bytes] | None:
+    if status != 201 or doc is None:
+        return None
+    return 201, "application/json", json.dumps({**doc, "type": "message"}).encode()
+
+
 def _error_body(shape: str) -> Callable[[int, dict[str, Any] | None], tuple[int, str, bytes] | None]:
     """Errors as other stacks write them: Express's ``{"error"}``, FastAPI's ``{"detail"}``, plain text, all 400."""
 
@@ -280,4 +286,6 @@ DIFFERENT_FAKES: dict[str, Callable[[], WsgiApp]] = {
     "parent-as-id": lambda: _answering(create_app(), _parent_as_id),
     "errors-as-plain-text-400": lambda: _answering(create_app(), _error_body("text")),
     "errors-as-error-objects": lambda: _answering(create_app(), _error_body("error")),
+    "errors-as-detail-objects": lambda: _answering(create_app(), _error_body("detail")),
+    "type-message": lambda: _answering(create_app(), _type_message),
 }

@@ -233,3 +233,18 @@ def test_serve_keeps_sessions_apart_and_bounds_them_by_its_flag():
         assert http.post("/conversations/1/messages", json={"message": "b"}, headers=s("b")).json()["id"] == 1
         assert [x["name"] for x in http.get("/__mock__/sessions").json()["sessions"]] == ["b"]
         assert http.get("/__mock__/sessions").json()["max_sessions"] == 1
+
+
+def test_conversations_are_listed_latest_activity_first_even_after_a_seed_refused_half_way(client, post):
+    client.post("/__mock__/seed", json={"conversations": [9]})
+    post({"message": "a"}, conversation=2)
+    post({"message": "b"}, conversation=1)
+    refused = client.post(
+        "/__mock__/seed",
+        json={"messages": [{"conversation": 5, "message": "ok"}, {"conversation": 5, "message": "x", "parent_id": 99}]},
+    )
+    assert refused.status_code == 404  # conversation 5 was taken back, leaving an empty list of its rows
+    listed = client.get("/__mock__/conversations")
+    assert listed.status_code == 200  # it was a 500: an empty list has no last message
+    found = [(c["id"], c["messages"], c["last_message_id"]) for c in listed.get_json()["conversations"]]
+    assert found == [(1, 1, 2), (2, 1, 1), (9, 0, None)]

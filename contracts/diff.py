@@ -1,0 +1,358 @@
+"""``contracts diff``: the same requests and programs against a real server and the fake, and where they differ.
+
+The contract checks say whether a server keeps the doc; this says whether two servers make the
+same choices where the doc is silent. Each program below runs on both servers (ids are each
+server's own: a reply names the parent that server made); every answer is reduced to what a
+client can tell apart (status, media type, the fields and their JSON types, the values the
+doc leaves open, the form of ``parent``, the shape of an error body), ids and dates left out;
+then the two are compared request by request.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from contracts.failures import CheckFailure
+from contracts.probes import messages_path
+from contracts.transport import Exchange, Transport, dumps
+
+#: Request classes whose answers the doc decides (a creation); the others are refusals or lenient inputs.
+CREATED = ("root", "reply")
+#: Kinds of difference that break the doc's contract on one side: the rest are choices it leaves open.
+CONTRACT_KINDS = frozenset({"accepted by one, refused by the other", "field missing", "type"})
+#: Fields whose values differ by nature between two servers (each server's own ids and clock).
+UNCOMPARED = frozenset({"id", "date", "parent.id", "author.id"})
+
+#: A request built from the ids this server has answered so far (``ids``) and the run's conversations.
+Build = Callable[["Ids"], tuple[str, str, bytes, str]]
+
+
+@dataclass
+class Ids:
+    """One server's side of a program: the ids its answers gave, by name."""
+
+    conversation: int
+    other: int | None
+    named: dict[str, int] = field(default_factory=dict)
+    highest: int = 0
+
+    def path(self, conversation: int | None = None) -> str:
+        """The creation path of ``conversation`` (default: the run's)."""
+        return messages_path(self.conversation if conversation is None else conversation)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a program: its class, how to build it, and the name its answer's id goes by."""
+
+    request_class: str
+    build: Build
+    remember: str | None = None
+    needs_other: bool = False
+
+
+def _json(body: Any) -> tuple[str, bytes]:
+    return "application/json", dumps(body)
+
+
+def _post(body: Any, conversation: Callable[[Ids], int | None] = lambda ids: None) -> Build:
+    def build(ids: Ids) -> tuple[str, str, bytes, str]:
+        content_type, content = _json(body(ids) if callable(body) else body)
+        return "POST", ids.path(conversation(ids)), content, content_type
+
+    return build
+
+
+def _raw(content: bytes, content_type: str, path: Callable[[Ids], str] | None = None) -> Build:
+    return lambda ids: ("POST", path(ids) if path else ids.path(), content, content_type)
+
+
+def programs(seed: int, examples: int) -> list[list[Step]]:
+    """Every program of a run: fixed ones for each request class, then ``examples`` seeded conversations."""
+    rng = random.Random(seed)
+    fixed = [
+        [
+            Step("root", _post({"message": "Hello from contracts diff"}), remember="root"),
+            Step("reply", _post(lambda ids: {"message": "A reply", "parent_id": ids.named["root"]})),
+            Step("root", _post({"message": "An explicit null parent", "parent_id": None})),
+            Step("unknown parent", _post(lambda ids: {"message": "orphan", "parent_id": ids.highest + 1_000_000})),
+        ],
+        [
+            Step(
+                "root",
+                _post({"message": "In the other conversation"}, lambda ids: ids.other),
+                remember="elsewhere",
+                needs_other=True,
+            ),
+            Step(
+                "parent in another conversation",
+                _post(lambda ids: {"message": "cross", "parent_id": ids.named["elsewhere"]}),
+                needs_other=True,
+            ),
+        ],
+        # Each refusal twice, with different inputs: what varies between the two is not the server's choice.
+        [Step("malformed JSON", _raw(b'{"message": ', "application/json"))],
+        [Step("malformed JSON", _raw(b"not json at all", "application/json"))],
+        [Step("invalid body", _post({}))],
+        [Step("invalid body", _post({"message": 5}))],
+        [Step("invalid body", _post({"message": "x", "parent_id": "abc"}))],
+        [Step("not JSON", _raw(b"message=hello", "application/x-www-form-urlencoded"))],
+        [Step("not JSON", _raw(b"hello", "text/plain"))],
+        [
+            Step(
+                "bad conversation id",
+                _raw(dumps({"message": "x"}), "application/json", lambda ids: messages_path("abc")),
+            )
+        ],
+        [
+            Step(
+                "bad conversation id",
+                _raw(dumps({"message": "x"}), "application/json", lambda ids: messages_path("-1")),
+            )
+        ],
+        # Inputs the doc gives no reading for: each server's reading is its choice.
+        [Step("lenient: parent_id as a string", _post(lambda ids: {"message": "s", "parent_id": str(ids.highest)}))],
+        [Step("lenient: unknown fields", _post({"message": "extra", "colour": "blue"}))],
+        [Step("lenient: key in another case", _post({"Message": "case"}))],
+        [Step("lenient: duplicate keys", _raw(b'{"message": "first", "message": "last"}', "application/json"))],
+        [Step("lenient: NaN parent", _raw(b'{"message": "nan", "parent_id": NaN}', "application/json"))],
+        [Step("lenient: byte-order mark", _raw(b'\xef\xbb\xbf{"message": "bom"}', "application/json"))],
+    ]
+    seeded = []
+    for n in range(examples):
+        text, reply = _text(rng), _text(rng)
+        seeded.append(
+            [
+                Step("root", _post({"message": text}), remember=f"r{n}"),
+                Step(
+                    "reply",
+                    _post(lambda ids, n=n, reply=reply: {"message": reply, "parent_id": ids.named[f"r{n}"]}),
+                ),
+            ]
+        )
+    return fixed + seeded
+
+
+_ALPHABET = "abcxyz ABC 0123 .,!?<>&\"'/\\\n\t éü中文🙂"
+
+
+def _text(rng: random.Random) -> str:
+    return "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 60))).strip() or "x"
+
+
+# -- answers reduced to what a client can tell apart -------------------------------------------------
+
+
+def _json_type(value: Any) -> str:
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object"}.get(
+        type(value), "null"
+    )
+
+
+def _fields(doc: dict[str, Any], prefix: str = "", depth: int = 2) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        found[name] = _json_type(value)
+        if isinstance(value, dict) and depth > 1:
+            found.update(_fields(value, f"{name}.", depth - 1))
+    return found
+
+
+@dataclass(frozen=True)
+class Seen:
+    """An answer as the diff compares it."""
+
+    status: int
+    content_type: str
+    body_kind: str  # json-object, json-other, text, empty, none
+    fields: dict[str, str]
+    values: dict[str, Any]
+
+
+def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
+    """Reduce an answer; ``names`` turns this server's ids into the program's names (for the parent's identity)."""
+    if not exchange.status:
+        return Seen(0, "", "none", {}, {})
+    try:
+        doc = exchange.json()
+    except ValueError:
+        kind = "text" if exchange.body else "empty"
+        return Seen(exchange.status, exchange.content_type, kind, {}, {})
+    if not isinstance(doc, dict):
+        return Seen(exchange.status, exchange.content_type, "json-other", {}, {})
+    values: dict[str, Any] = {}
+    if 200 <= exchange.status < 300:
+        for key in ("type", "is_reply", "deleted", "message", "edited_at", "reactions", "files", "voice"):
+            if key in doc:
+                values[key] = doc[key]
+        parent = doc.get("parent")
+        parent_id = parent.get("id") if isinstance(parent, dict) else parent
+        values["parent form"] = {"object": "object", "integer": "id", "null": "null"}.get(_json_type(parent), "other")
+        values["parent is"] = names.get(parent_id, "unknown") if isinstance(parent_id, int) else None
+        if isinstance(doc.get("conversationId"), int):
+            values["conversation"] = "the run's" if doc["conversationId"] == ids.conversation else "other"
+    fields = {name: kind for name, kind in _fields(doc).items() if name not in UNCOMPARED}
+    return Seen(exchange.status, exchange.content_type, "json-object", fields, values)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way two answers to the same request differ."""
+
+    kind: str
+    what: str
+    real: Any
+    fake: Any
+
+    @property
+    def breaks_contract(self) -> bool:
+        """Whether one side breaks what the doc decides (not a choice it leaves open)."""
+        return self.kind in CONTRACT_KINDS
+
+
+def compare(real: Seen, fake: Seen, request_class: str) -> list[Difference]:
+    """The differences between two answers to one request."""
+    found: list[Difference] = []
+    if (200 <= real.status < 300) != (200 <= fake.status < 300):
+        found.append(Difference("accepted by one, refused by the other", "status", real.status, fake.status))
+        return found
+    if real.status != fake.status:
+        found.append(Difference("status", "status", real.status, fake.status))
+    if real.content_type != fake.content_type:
+        found.append(Difference("content type", "content-type", real.content_type, fake.content_type))
+    refused = not 200 <= real.status < 300
+    if refused:
+        if real.body_kind != fake.body_kind or set(real.fields) != set(fake.fields):
+            found.append(Difference("error body", "body", _shape(real), _shape(fake)))
+        return found
+    fields = set(real.fields) | set(fake.fields)
+    if real.values.get("parent form") != fake.values.get("parent form"):
+        fields = {name for name in fields if name != "parent" and not name.startswith("parent.")}  # said once, below
+    for name in sorted(fields):
+        if name not in fake.fields:
+            found.append(Difference("field missing", name, real.fields[name], None))
+        elif name not in real.fields:
+            found.append(Difference("field extra", name, None, fake.fields[name]))
+        elif real.fields[name] != fake.fields[name]:
+            found.append(Difference("type", name, real.fields[name], fake.fields[name]))
+    for name in sorted(set(real.values) | set(fake.values)):
+        if real.values.get(name) != fake.values.get(name):
+            kind = "parent form" if name == "parent form" else "value"
+            found.append(Difference(kind, name, real.values.get(name), fake.values.get(name)))
+    return found
+
+
+def _shape(answer: Seen) -> str:
+    if answer.body_kind != "json-object":
+        return answer.body_kind
+    return "{" + ", ".join(f"{k}: {v}" for k, v in sorted(answer.fields.items()) if "." not in k) + "}"
+
+
+# -- a run -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One request sent to both servers, their answers, and how they differ."""
+
+    request_class: str
+    real: Exchange
+    fake: Exchange
+    differences: tuple[Difference, ...]
+
+
+@dataclass
+class DiffReport:
+    """Everything a diff found."""
+
+    real_url: str
+    fake_url: str
+    seed: int
+    pairs: list[Pair] = field(default_factory=list)
+    seconds: float = 0.0
+    fail_on: str = "any"
+
+    def differing(self) -> list[Pair]:
+        """The pairs whose answers differ in a way ``fail_on`` counts."""
+        return [p for p in self.pairs if any(self.counts(d) for d in p.differences)]
+
+    def counts(self, difference: Difference) -> bool:
+        """Whether ``difference`` fails the run (``--fail-on``)."""
+        return self.fail_on == "any" or difference.breaks_contract
+
+    @property
+    def exit_code(self) -> int:
+        """0 when the servers agree on everything counted, 1 when they differ."""
+        return 1 if self.differing() else 0
+
+    def groups(self) -> dict[tuple[str, str], list[tuple[Pair, Difference]]]:
+        """Every difference, by request class and kind (each distinct one once, with every pair showing it)."""
+        grouped: dict[tuple[str, str], list[tuple[Pair, Difference]]] = {}
+        for pair in self.pairs:
+            for difference in pair.differences:
+                grouped.setdefault((pair.request_class, difference.kind), []).append((pair, difference))
+        return grouped
+
+
+def run_diff(
+    real: Transport,
+    fake: Transport,
+    conversation: int,
+    other_conversation: int | None,
+    seed: int,
+    examples: int = 10,
+    fail_on: str = "any",
+) -> DiffReport:
+    """Run every program on both servers, step by step, and compare each pair of answers."""
+    started = time.monotonic()
+    report = DiffReport(real.base_url, fake.base_url, seed, fail_on=fail_on)
+    # Each side keeps its own ids for the whole run; names are per program.
+    real_ids, fake_ids = Ids(conversation, other_conversation), Ids(conversation, other_conversation)
+    for program in programs(seed, examples):
+        real_ids.named.clear()
+        fake_ids.named.clear()
+        sides: dict[str, tuple[Transport, Ids, dict[int, str]]] = {
+            "real": (real, real_ids, {}),
+            "fake": (fake, fake_ids, {}),
+        }
+        for step in program:
+            if step.needs_other and other_conversation is None:
+                break
+            try:
+                requests = {side: step.build(ids) for side, (_, ids, _) in sides.items()}
+            except KeyError:
+                break  # an earlier step made nothing on one side (a difference already reported)
+            answers: dict[str, tuple[Exchange, Seen]] = {}
+            for side, (transport, ids, names) in sides.items():
+                method, path, content, content_type = requests[side]
+                try:
+                    exchange = transport.send(method, path, content, {"Content-Type": content_type})
+                except CheckFailure as no_answer:  # dropped or timed out: an answer of its own kind
+                    exchange = no_answer.exchanges[0]
+                answers[side] = (exchange, seen(exchange, ids, names))
+                created = _created_id(exchange)
+                if created is not None:
+                    ids.highest = max(ids.highest, created)
+                    if step.remember:
+                        ids.named[step.remember] = created
+                        names[created] = step.remember
+            differences = compare(answers["real"][1], answers["fake"][1], step.request_class)
+            report.pairs.append(Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences)))
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _created_id(exchange: Exchange) -> int | None:
+    if not 200 <= exchange.status < 300:
+        return None
+    try:
+        doc = exchange.json()
+    except ValueError:
+        return None
+    value = doc.get("id") if isinstance(doc, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

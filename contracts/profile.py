@@ -1,0 +1,75 @@
+"""``contracts diff --write-profile``: the real server's choices where the doc is silent, as ``schemas/profile.json``.
+
+``mockserver serve --profile`` reads the file and answers the same way (``mockserver/profile.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from contracts.diff import DiffReport
+from contracts.transport import Exchange
+
+#: The diff's refusal classes and their names in a profile (schemas/profile.json).
+REJECTIONS = {
+    "malformed JSON": "malformed-json",
+    "invalid body": "invalid-body",
+    "not JSON": "not-json",
+    "bad conversation id": "bad-conversation-id",
+    "unknown parent": "unknown-parent",
+    "parent in another conversation": "parent-elsewhere",
+}
+#: What the fake writes into a template where the real server's text varied.
+DETAIL = "{detail}"
+
+
+def observe(report: DiffReport) -> dict[str, Any]:
+    """The profile of the real server in ``report`` (valid against ``schemas/profile.json``)."""
+    by_class: dict[str, list[Exchange]] = {}
+    for pair in report.pairs:
+        by_class.setdefault(pair.request_class, []).append(pair.real)
+    created = [e for e in by_class.get("root", []) if 200 <= e.status < 300]
+    replies = [e for e in by_class.get("reply", []) if 200 <= e.status < 300]
+    if not created:
+        raise ValueError("the real server created no message: there is nothing to learn from it")
+    root = created[0].json()
+    profile: dict[str, Any] = {
+        "format": 1,
+        "observed": f"{report.real_url} at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, seed {report.seed}",
+        "success_status": created[0].status,
+        "type": root.get("type", "text") if isinstance(root.get("type"), str) else "text",
+        "parent_form": "id" if replies and isinstance(replies[0].json().get("parent"), int) else "object",
+        "rejections": {},
+        "lenient": sorted(
+            name.removeprefix("lenient: ")
+            for name, answers in by_class.items()
+            if name.startswith("lenient: ") and any(200 <= e.status < 300 for e in answers)
+        ),
+    }
+    for request_class, name in REJECTIONS.items():
+        refused = [e for e in by_class.get(request_class, []) if 400 <= e.status < 500]
+        if refused:
+            profile["rejections"][name] = {
+                "status": refused[0].status,
+                "content_type": refused[0].headers.get("content-type", "application/octet-stream"),
+                "body": _template([_body(e) for e in refused]),
+            }
+    return profile
+
+
+def _body(exchange: Exchange) -> Any:
+    try:
+        return exchange.json()
+    except ValueError:
+        return exchange.body.decode("utf-8", "replace")
+
+
+def _template(bodies: list[Any]) -> Any:
+    """One body with what varies between the observations (or every text, from one) marked ``{detail}``."""
+    first = bodies[0]
+    if isinstance(first, dict) and all(isinstance(b, dict) and b.keys() == first.keys() for b in bodies):
+        return {key: _template([b[key] for b in bodies]) for key in first}
+    if isinstance(first, str) and (len(bodies) == 1 or any(b != first for b in bodies)):
+        return DETAIL
+    return first
