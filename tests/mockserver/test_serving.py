@@ -143,3 +143,18 @@ def test_a_chunked_body_is_read_and_one_past_the_limit_refused():
             answer = read_answer(sock)
         assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
         assert b"longer than the 100000 bytes" in answer
+
+
+def test_the_server_loader_crosses_a_process_boundary_as_macos_spawn_needs():
+    # On macOS granian starts its worker with "spawn", which pickles the loader.
+    import pickle
+    from functools import partial
+
+    from mockserver import MockConfig, Seed
+    from mockserver.cli import _announce
+    from mockserver.server import _Loaded
+
+    loader = _Loaded(partial(create_app, MockConfig(seed=Seed.demo())), "127.0.0.1", 1, partial(_announce, "u", "h"))
+    app = pickle.loads(pickle.dumps(loader)).load_app()
+    made = app.test_client().post(CREATE, json={"message": "after the trip"})
+    assert made.status_code == 201 and made.get_json()["message"] == "after the trip"
