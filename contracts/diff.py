@@ -20,8 +20,6 @@ from contracts.failures import CheckFailure
 from contracts.probes import messages_path
 from contracts.transport import Exchange, Transport, dumps
 
-#: Request classes whose answers the doc decides (a creation); the others are refusals or lenient inputs.
-CREATED = ("root", "reply")
 #: Kinds of difference that break the doc's contract on one side: the rest are choices it leaves open.
 CONTRACT_KINDS = frozenset({"accepted by one, refused by the other", "field missing", "type"})
 #: Fields whose values differ by nature between two servers (each server's own ids and clock).
@@ -215,7 +213,7 @@ class Difference:
         return self.kind in CONTRACT_KINDS
 
 
-def compare(real: Seen, fake: Seen, request_class: str) -> list[Difference]:
+def compare(real: Seen, fake: Seen) -> list[Difference]:
     """The differences between two answers to one request."""
     found: list[Difference] = []
     if (200 <= real.status < 300) != (200 <= fake.status < 300):
@@ -341,7 +339,7 @@ def run_diff(
                     if step.remember:
                         ids.named[step.remember] = created
                         names[created] = step.remember
-            differences = compare(answers["real"][1], answers["fake"][1], step.request_class)
+            differences = compare(answers["real"][1], answers["fake"][1])
             report.pairs.append(Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences)))
     report.seconds = time.monotonic() - started
     return report

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from bench._serve import Running
+
 
 @dataclass
 class Served:
@@ -21,8 +23,7 @@ class Served:
 
     def worker_pid(self) -> int:
         """The process holding the fake's state: granian's one worker, a child of ``mockserver serve``."""
-        with open(f"/proc/{self.process.pid}/task/{self.process.pid}/children") as children:
-            pids = [int(pid) for pid in children.read().split()]
+        _, *pids = Running(self.url, self.process.pid).worker_pids()
         assert len(pids) == 1, f"one worker process, not {pids}"
         return pids[0]
 
