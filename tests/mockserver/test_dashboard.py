@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -192,3 +193,30 @@ def test_the_page_is_served_with_a_policy_that_runs_only_its_own_script(fake):
     assert httpx.get(f"{fake.url}/__mock__/ui/app.js").headers["content-type"].startswith("text/javascript")
     missing = httpx.get(f"{fake.url}/__mock__/ui/nothing.js")
     assert missing.status_code == 404 and missing.json()["detail"] == "the dashboard has no file 'nothing.js'"
+
+
+def test_the_journal_filters_by_status_class_and_conversation(page, fake):
+    create(fake, "kept")
+    httpx.post(f"{fake.url}/conversations/2/messages", json={"message": 5})  # a 422 in conversation 2
+    wait(page, 3).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#journal-rows tr")) == 2)
+    Select(page.find_element(By.ID, "journal-status")).select_by_value("4")
+    rows = wait(page, 3).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#journal-rows tr"))
+    assert [r.text.split()[-4:-2] for r in rows] == [["/conversations/2/messages", "422"]]
+    Select(page.find_element(By.ID, "journal-status")).select_by_value("")
+    page.find_element(By.ID, "journal-conversation").send_keys("1")
+    wait(page, 3).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#journal-rows tr")) == 1)
+    assert "/conversations/1/messages" in page.find_element(By.CSS_SELECTOR, "#journal-rows tr").text
+
+
+def test_a_seed_file_uploaded_in_the_page_is_loaded(page, fake, tmp_path):
+    seed = tmp_path / "seed.json"
+    doc = {
+        "users": [{"id": 42, "name": "Uploaded User"}],
+        "messages": [{"conversation": 7, "message": "from a file", "author_id": 42}],
+    }
+    seed.write_text(json.dumps(doc))
+    page.find_element(By.ID, "seed-file").send_keys(str(seed))
+    page.find_element(By.CSS_SELECTOR, "#seed-form button[type=submit]").click()
+    wait(page, 3).until(lambda d: "Seeded: 1 messages, 1 users." in d.find_element(By.ID, "status").text)
+    thread = wait(page, 3).until(lambda d: "from a file" in d.find_element(By.ID, "thread-list").text and d)
+    assert "Uploaded User" in thread.find_element(By.ID, "thread-list").text
