@@ -68,12 +68,8 @@ def throughput(workdir: Path) -> dict[str, float]:
 
 def _million_message_file(path: Path) -> None:
     state = StateFile(path)
-    state.cleared("bench")
-    with state.transaction():
-        state.user_added(1, json.dumps({"id": 1, "name": "John Doe"}))
-        state._db.executemany(
-            "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", (_row(n) for n in range(1, MILLION + 1))
-        )
+    user = json.dumps({"id": 1, "name": "John Doe"})
+    state.replaced("bench", {1: user}, set(), [_row(n) for n in range(1, MILLION + 1)])
     state.close()
 
 

@@ -7,17 +7,15 @@ the default session's journal says so. Like the store, this knows nothing of HTT
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import schemas
 from mockserver.config import MockConfig
 from mockserver.store import NotStored, Saved, StateLog, Store
 
-#: What a session (or snapshot) name may be: schemas/session-name.json says the same.
-NAME = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 #: The journal's method for an eviction (its path names the session).
 EVICTED = "EVICT"
 #: Where a request's store is kept in its WSGI environ, for the handlers.
@@ -25,7 +23,7 @@ STORE = "mockserver.store"
 
 
 class BadSessionName(ValueError):
-    """A session name outside ``NAME``."""
+    """A session name ``schemas/session-name.json`` does not admit."""
 
 
 @dataclass
@@ -56,7 +54,7 @@ class Sessions:
                 found.used = time.monotonic()
                 self._named.move_to_end(name)
                 return found.store
-        if not NAME.fullmatch(name):
+        if not schemas.is_valid("session-name", name):
             raise BadSessionName(f"a session name is 1 to 64 letters, digits, '.', '_', '~' or '-', not {name!r}")
         if self._config.max_sessions == 0:
             raise NotStored("this fake runs without named sessions (max_sessions is 0)")

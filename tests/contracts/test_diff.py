@@ -166,3 +166,11 @@ def test_a_profile_that_breaks_its_schema_stops_the_fake_with_one_line(tmp_path,
     )
     assert serve_main(["serve", "--profile", str(path)]) == 2
     assert "/success_status" in capsys.readouterr().err
+
+
+def test_the_refusal_classes_are_named_alike_by_the_schema_the_diff_and_the_fake():
+    from contracts.profile import REJECTIONS
+    from mockserver.profile import CLASSES
+
+    declared = set(schemas.load("profile")["properties"]["rejections"]["propertyNames"]["enum"])
+    assert set(REJECTIONS.values()) == declared == set(CLASSES.values())
