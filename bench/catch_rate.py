@@ -35,7 +35,7 @@ from bench._serve import PYTHON, ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from mockserver import create_app
+from message_api_kit.mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 

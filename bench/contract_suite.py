@@ -6,7 +6,7 @@ import statistics
 import time
 
 from bench._serve import PYTHON, process
-from contracts import RunConfig, run
+from message_api_kit.contracts import RunConfig, run
 
 RUNS = 3
 
@@ -14,7 +14,7 @@ RUNS = 3
 def measure(runs: int = RUNS) -> dict[str, float]:
     """Run the whole suite ``runs`` times against ``mockserver serve``; median seconds and requests."""
     seconds, requests, passed = [], [], []
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as server:
+    with process([PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"]) as server:
         for seed in range(runs):
             started = time.perf_counter()
             report = run(RunConfig(base_url=server.url, conversation=1, other_conversation=2, seed=seed))

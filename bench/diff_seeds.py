@@ -19,11 +19,11 @@ from bench._serve import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from contracts.diff import DiffReport, run_diff
-from contracts.profile import observe
-from contracts.transport import Transport
-from mockserver import MockConfig, create_app
-from mockserver.profile import Profile
+from message_api_kit.contracts.diff import DiffReport, run_diff
+from message_api_kit.contracts.profile import observe
+from message_api_kit.contracts.transport import Transport
+from message_api_kit.mockserver import MockConfig, create_app
+from message_api_kit.mockserver.profile import Profile
 from tests.contracts.lenient_fakes import LENIENT_FAKES
 
 OTHER_STACKS = ("express-like", "go-like", "fastapi-like", "sinatra-like")

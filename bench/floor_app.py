@@ -9,7 +9,7 @@ import sys
 
 from flask import Flask, Response, request
 
-from mockserver.server import ProductionServer, ServerOptions
+from message_api_kit.mockserver.server import ProductionServer, ServerOptions
 
 app = Flask("floor")
 DOCUMENT = json.dumps({"id": 1, "type": "text", "conversationId": 1, "message": "hello", "deleted": False})

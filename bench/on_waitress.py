@@ -13,8 +13,8 @@ import sys
 from waitress.server import create_server
 
 from bench.floor_app import app as floor
-from mockserver import MockConfig, create_app
-from mockserver.server import LOOPBACK
+from message_api_kit.mockserver import MockConfig, create_app
+from message_api_kit.mockserver.server import LOOPBACK
 
 
 def main() -> None:

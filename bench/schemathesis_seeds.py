@@ -30,7 +30,7 @@ def measure(seeds: int = 20) -> dict[str, dict[int, list[str]]]:
     """For each document and seed: the failure codes Schemathesis reported (empty: it found nothing)."""
     found: dict[str, dict[int, list[str]]] = {name: {} for name in DOCUMENTS}
     st = str(Path(PYTHON).with_name("st"))
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as server:
+    with process([PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"]) as server:
         for name, (path, extra) in DOCUMENTS.items():
             for seed in range(seeds):
                 with tempfile.TemporaryDirectory() as workdir:  # its crash cache must not carry over

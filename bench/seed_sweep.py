@@ -27,8 +27,8 @@ from bench._serve import ROOT
 
 sys.path.insert(0, str(ROOT))
 
-from contracts import RunConfig, run
-from mockserver import create_app
+from message_api_kit.contracts import RunConfig, run
+from message_api_kit.mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 

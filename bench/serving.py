@@ -206,7 +206,7 @@ def measure() -> list[str]:
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, IDLE + SLOW + 1000)), hard))
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
-    argv = pinned(0, [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"])
+    argv = pinned(0, [PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"])
     with process(argv) as server:
         alone, loaded, hostile = hostile_load(server)
         uploads = [upload(server, expect=False), upload(server, expect=True)]

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bench._serve import PYTHON, ROOT, pinned, process, wrk
-from mockserver import MockConfig, Store
-from mockserver.state_file import StateFile
+from message_api_kit.mockserver import MockConfig, Store
+from message_api_kit.mockserver.state_file import StateFile
 
 ROUNDS, SECONDS, CONNECTIONS = 4, 3, 16
 MILLION = 1_000_000
@@ -39,7 +39,7 @@ def _row(n: int) -> Row:
 
 def throughput(workdir: Path) -> dict[str, float]:
     """Median req/s of each variant and its median ratio to the fake in memory."""
-    serve = [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]
+    serve = [PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"]
     variants = {
         "in memory": serve,
         "--state-file": [*serve, "--state-file", str(workdir / "a.db")],
@@ -78,7 +78,9 @@ def start_up(workdir: Path) -> float:
     path = workdir / "million.db"
     _million_message_file(path)
     started = time.perf_counter()
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--state-file", str(path)]) as server:
+    with process(
+        [PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--state-file", str(path)]
+    ) as server:
         ready = time.perf_counter() - started
         del server
     return ready

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from mockserver import MockConfig, create_app, store_of
+from message_api_kit.mockserver import MockConfig, create_app, store_of
 
 SIZES = (1_000, 100_000, 1_000_000)
 CONVERSATIONS = 10

@@ -34,7 +34,7 @@ SERVERS = {
     "floor on waitress": [PYTHON, "-m", "bench.on_waitress", "floor", str(THREADS)],
     "fake on waitress": [PYTHON, "-m", "bench.on_waitress", "fake", str(THREADS)],
     "floor on granian": [PYTHON, "-m", "bench.floor_app", str(THREADS)],
-    FAKE: [PYTHON, "-m", "mockserver", "serve", "--port", "0", "--threads", str(THREADS), "--no-demo"],
+    FAKE: [PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--threads", str(THREADS), "--no-demo"],
 }
 
 
@@ -45,7 +45,7 @@ def measure(rounds: int = ROUNDS, seconds: int = SECONDS) -> dict[str, dict[str,
         if PRISM.exists():
             document = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "openapi.json"
             sys.path.insert(0, str(ROOT))
-            from schemas import vendor_document
+            from message_api_kit.schemas import vendor_document
 
             document.write_text(json.dumps(vendor_document()))
             servers["Prism (mock of /openapi.json)"] = [str(PRISM), "mock", "--port", str(free_port()), str(document)]

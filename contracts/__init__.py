@@ -12,9 +12,9 @@ Public API:
 - :func:`contracts.testing.contract_tests`: the checks as pytest tests in your own suite.
 """
 
-from contracts.catalog import CHECKS, ContractCheck
-from contracts.failures import CheckFailure, Unreachable
-from contracts.runner import CheckResult, Report, RunConfig, UsageError, run
+from message_api_kit.contracts.catalog import CHECKS, ContractCheck
+from message_api_kit.contracts.failures import CheckFailure, Unreachable
+from message_api_kit.contracts.runner import CheckResult, Report, RunConfig, UsageError, run
 
 __all__ = [
     "CHECKS",

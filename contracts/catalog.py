@@ -10,10 +10,10 @@ from hypothesis import example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from contracts import checks, strategies
-from contracts.context import Context
-from contracts.machine import messages_machine
-from contracts.probes import Probe
+from message_api_kit.contracts import checks, strategies
+from message_api_kit.contracts.context import Context
+from message_api_kit.contracts.machine import messages_machine
+from message_api_kit.contracts.probes import Probe
 
 #: Steps of one run of the state machine.
 STEPS = 10

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import schemas
-from contracts.failures import CheckFailure
-from contracts.probes import Probe, Reading
-from contracts.transport import Exchange
+from message_api_kit import schemas
+from message_api_kit.contracts.failures import CheckFailure
+from message_api_kit.contracts.probes import Probe, Reading
+from message_api_kit.contracts.transport import Exchange
 
 SUCCESS = (200, 201)
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from contracts import diff_report
-from contracts.catalog import CHECKS, ContractCheck
-from contracts.diff import run_diff
-from contracts.failures import BudgetExhausted, Unreachable
-from contracts.profile import observe
-from contracts.runner import CheckResult, RunConfig, UsageError, parse_header, run
-from contracts.transport import Transport
+from message_api_kit.contracts import diff_report
+from message_api_kit.contracts.catalog import CHECKS, ContractCheck
+from message_api_kit.contracts.diff import run_diff
+from message_api_kit.contracts.failures import BudgetExhausted, Unreachable
+from message_api_kit.contracts.profile import observe
+from message_api_kit.contracts.runner import CheckResult, RunConfig, UsageError, parse_header, run
+from message_api_kit.contracts.transport import Transport
 
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -12,10 +12,10 @@ from hypothesis import reject, seed
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-from contracts import checks
-from contracts.failures import BudgetExhausted, CheckFailure
-from contracts.probes import Probe, messages_path
-from contracts.transport import Exchange, Transport
+from message_api_kit.contracts import checks
+from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure
+from message_api_kit.contracts.probes import Probe, messages_path
+from message_api_kit.contracts.transport import Exchange, Transport
 
 #: Bodies up to this many bytes get no 413 from a correct server (the doc sets no limit, and every
 #: mainstream stack's default limit is above it: Express's is 100 KB).

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.failures import CheckFailure
-from contracts.probes import messages_path
-from contracts.transport import Exchange, Transport, dumps
+from message_api_kit.contracts.failures import CheckFailure
+from message_api_kit.contracts.probes import messages_path
+from message_api_kit.contracts.transport import Exchange, Transport, dumps
 
 #: Kinds of difference that break the doc's contract on one side: the rest are choices it leaves open.
 CONTRACT_KINDS = frozenset({"accepted by one, refused by the other", "field missing", "type"})

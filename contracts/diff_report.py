@@ -8,8 +8,8 @@ import time
 from typing import Any
 from xml.etree import ElementTree
 
-from contracts.diff import DiffReport, Pair
-from contracts.transport import Exchange
+from message_api_kit.contracts.diff import DiffReport, Pair
+from message_api_kit.contracts.transport import Exchange
 
 SHOWN = 600
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from contracts.transport import Exchange, Transport
+    from message_api_kit.contracts.transport import Exchange, Transport
 
 
 class CheckFailure(AssertionError):

@@ -7,9 +7,9 @@ import json
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, precondition, rule
 
-from contracts import checks, strategies
-from contracts.context import Context
-from contracts.transport import Exchange
+from message_api_kit.contracts import checks, strategies
+from message_api_kit.contracts.context import Context
+from message_api_kit.contracts.transport import Exchange
 
 #: Added to the largest id seen to name a message that surely does not exist yet.
 MISSING_OFFSET = 10**12

@@ -22,8 +22,8 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import quote, unquote
 
-import schemas
-from contracts.transport import dumps
+from message_api_kit import schemas
+from message_api_kit.contracts.transport import dumps
 
 #: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
 MAX_ID = 2**63 - 1

@@ -8,8 +8,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from contracts.diff import DiffReport
-from contracts.transport import Exchange
+from message_api_kit.contracts.diff import DiffReport
+from message_api_kit.contracts.transport import Exchange
 
 #: The diff's refusal classes and their names in a profile (schemas/profile.json).
 REJECTIONS = {

@@ -16,12 +16,12 @@ import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.errors import Flaky
 
-from contracts import checks
-from contracts.catalog import CHECKS, ContractCheck
-from contracts.context import Context, Note
-from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
-from contracts.probes import messages_path
-from contracts.transport import REDACTED, Exchange, Transport, header_variable
+from message_api_kit.contracts import checks
+from message_api_kit.contracts.catalog import CHECKS, ContractCheck
+from message_api_kit.contracts.context import Context, Note
+from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from message_api_kit.contracts.probes import messages_path
+from message_api_kit.contracts.transport import REDACTED, Exchange, Transport, header_variable
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
 #: report shows the last failing request found so far (measured in bench/catch_rate.py).

@@ -12,9 +12,9 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-import schemas
-from contracts.probes import MAX_ID, Probe, Reading, folds_to_documented, json_probe, spellings
-from contracts.transport import dumps
+from message_api_kit import schemas
+from message_api_kit.contracts.probes import MAX_ID, Probe, Reading, folds_to_documented, json_probe, spellings
+from message_api_kit.contracts.transport import dumps
 
 Body = dict[str, Any]
 

@@ -2,7 +2,7 @@
 
 In a test module::
 
-    from contracts.testing import contract_tests
+    from message_api_kit.contracts.testing import contract_tests
 
     test_contract = contract_tests()
 
@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from contracts.catalog import CHECKS
-from contracts.runner import RunConfig, run
+from message_api_kit.contracts.catalog import CHECKS
+from message_api_kit.contracts.runner import RunConfig, run
 
 
 def contract_tests(checks: Sequence[str] = ()) -> Callable[..., None]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 
 #: Longest wait for a 429's Retry-After, and how often a request is retried after one.
 MAX_RETRY_AFTER = 60.0

@@ -9,14 +9,14 @@ Public API:
 - :class:`Profile` and :func:`load_profile`: answer as a real server does where the doc is silent.
 """
 
-from mockserver.app import create_app, store_of
-from mockserver.config import MockConfig
-from mockserver.faults import Failure, Latency
-from mockserver.profile import Profile
-from mockserver.seed import Seed
-from mockserver.server import LiveServer
-from mockserver.store import Store, StoredMessage
-from mockserver.validation import load_profile
+from message_api_kit.mockserver.app import create_app, store_of
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.faults import Failure, Latency
+from message_api_kit.mockserver.profile import Profile
+from message_api_kit.mockserver.seed import Seed
+from message_api_kit.mockserver.server import LiveServer
+from message_api_kit.mockserver.store import Store, StoredMessage
+from message_api_kit.mockserver.validation import load_profile
 
 __all__ = [
     "Failure",

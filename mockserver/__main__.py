@@ -2,6 +2,6 @@
 
 import sys
 
-from mockserver.cli import main
+from message_api_kit.mockserver.cli import main
 
 sys.exit(main())

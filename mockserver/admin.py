@@ -12,15 +12,15 @@ from typing import Any
 
 from flask import Response, request
 
-import schemas
-from mockserver.clock import ClockOutOfRange
-from mockserver.config import MockConfig
-from mockserver.errors import FieldError, OutOfRange
-from mockserver.render import json_response, json_text_response, message_json, message_text
-from mockserver.seed import Seed
-from mockserver.sessions import STORE, Sessions
-from mockserver.store import Snapshot, Store
-from mockserver.validation import parse_id, query_int, read_json
+from message_api_kit import schemas
+from message_api_kit.mockserver.clock import ClockOutOfRange
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.errors import FieldError, OutOfRange
+from message_api_kit.mockserver.render import json_response, json_text_response, message_json, message_text
+from message_api_kit.mockserver.seed import Seed
+from message_api_kit.mockserver.sessions import STORE, Sessions
+from message_api_kit.mockserver.store import Snapshot, Store
+from message_api_kit.mockserver.validation import parse_id, query_int, read_json
 
 #: A page of stored messages holds at most ``limit`` messages and about this many bytes of them.
 MAX_PAGE_BYTES = 1024 * 1024

@@ -8,14 +8,14 @@ from collections.abc import Callable
 
 from flask import Request, Response, request
 
-import schemas
-from mockserver.config import MockConfig
-from mockserver.errors import BadParameter, MockError, NotFound, from_store
-from mockserver.profile import Profile
-from mockserver.render import json_text_response, message_text
-from mockserver.sessions import STORE
-from mockserver.store import NotStored, Store, StoreError
-from mockserver.validation import MAX_DIGITS, parse_id, read_json
+from message_api_kit import schemas
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.errors import BadParameter, MockError, NotFound, from_store
+from message_api_kit.mockserver.profile import Profile
+from message_api_kit.mockserver.render import json_text_response, message_text
+from message_api_kit.mockserver.sessions import STORE
+from message_api_kit.mockserver.store import NotStored, Store, StoreError
+from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, read_json
 
 #: Where WSGI puts the ``X-Mock-User`` header.
 USER_ENVIRON = "HTTP_" + schemas.USER_HEADER.upper().replace("-", "_")

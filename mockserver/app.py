@@ -8,17 +8,17 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-import schemas
-from mockserver.admin import admin_handlers
-from mockserver.api import public_handlers
-from mockserver.config import MockConfig
-from mockserver.cors import CorsPolicy
-from mockserver.dashboard import dashboard_handlers
-from mockserver.errors import Forbidden, register_error_handlers
-from mockserver.pipeline import Pipeline
-from mockserver.sessions import Sessions
-from mockserver.state_file import StateFile
-from mockserver.store import Store
+from message_api_kit import schemas
+from message_api_kit.mockserver.admin import admin_handlers
+from message_api_kit.mockserver.api import public_handlers
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.cors import CorsPolicy
+from message_api_kit.mockserver.dashboard import dashboard_handlers
+from message_api_kit.mockserver.errors import Forbidden, register_error_handlers
+from message_api_kit.mockserver.pipeline import Pipeline
+from message_api_kit.mockserver.sessions import Sessions
+from message_api_kit.mockserver.state_file import StateFile
+from message_api_kit.mockserver.store import Store
 
 #: Where an app keeps its store (``app.extensions``), so that two apps share nothing.
 EXTENSION = "mockserver"

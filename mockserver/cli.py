@@ -9,16 +9,16 @@ from pathlib import Path
 
 import click
 
-import schemas
-from mockserver.app import create_app
-from mockserver.config import MockConfig
-from mockserver.errors import MockError
-from mockserver.profile import Profile
-from mockserver.seed import Seed
-from mockserver.server import LOOPBACK, ProductionServer, ServerOptions
-from mockserver.state_file import StateFileError
-from mockserver.state_file import check as check_state_file
-from mockserver.validation import load_profile, validate
+from message_api_kit import schemas
+from message_api_kit.mockserver.app import create_app
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.errors import MockError
+from message_api_kit.mockserver.profile import Profile
+from message_api_kit.mockserver.seed import Seed
+from message_api_kit.mockserver.server import LOOPBACK, ProductionServer, ServerOptions
+from message_api_kit.mockserver.state_file import StateFileError
+from message_api_kit.mockserver.state_file import check as check_state_file
+from message_api_kit.mockserver.validation import load_profile, validate
 
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mockserver.seed import Seed
+from message_api_kit.mockserver.seed import Seed
 
 if TYPE_CHECKING:
-    from mockserver.profile import Profile
+    from message_api_kit.mockserver.profile import Profile
 
 MiB = 1024 * 1024
 

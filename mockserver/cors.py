@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import schemas
+from message_api_kit import schemas
 
 Headers = list[tuple[str, str]]
 

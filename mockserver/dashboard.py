@@ -12,7 +12,7 @@ from importlib.resources import files
 
 from flask import Response
 
-from mockserver.errors import NotFound
+from message_api_kit.mockserver.errors import NotFound
 
 #: No inline script, no other origin: what the dashboard needs and nothing more.
 POLICY = (
@@ -23,14 +23,14 @@ _TYPES = {".js": "text/javascript", ".css": "text/css", ".md": "text/markdown", 
 
 
 def _assets() -> dict[str, tuple[bytes, str]]:
-    ui = files("mockserver") / "ui"
+    ui = files("message_api_kit.mockserver") / "ui"
     found = {
         item.name: (item.read_bytes(), _TYPES[item.name[item.name.rfind(".") :]])
         for item in ui.iterdir()
         if item.name[item.name.rfind(".") :] in _TYPES
     }
     # The rules behind every field, as the schemas package ships them.
-    found["derivation.md"] = ((files("schemas") / "DERIVATION.md").read_bytes(), _TYPES[".md"])
+    found["derivation.md"] = ((files("message_api_kit.schemas") / "DERIVATION.md").read_bytes(), _TYPES[".md"])
     return found
 
 

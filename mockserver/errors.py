@@ -12,7 +12,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from mockserver.store import Clash, Misplaced, NotStored, StoreError
+from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, StoreError
 
 PROBLEM_JSON = "application/problem+json"
 

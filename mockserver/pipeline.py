@@ -16,15 +16,22 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-import schemas
-from mockserver.config import MockConfig
-from mockserver.cors import CorsPolicy, HostPolicy
-from mockserver.errors import PROBLEM_JSON, BadParameter, Forbidden, InjectedFailure, MockError, NotFound
-from mockserver.journal import BODY_LIMIT
-from mockserver.sessions import STORE, BadSessionName, Sessions
-from mockserver.store import NotStored, Store
-from mockserver.validation import RAW_BODY
-from schemas import ADMIN_PREFIX
+from message_api_kit import schemas
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.cors import CorsPolicy, HostPolicy
+from message_api_kit.mockserver.errors import (
+    PROBLEM_JSON,
+    BadParameter,
+    Forbidden,
+    InjectedFailure,
+    MockError,
+    NotFound,
+)
+from message_api_kit.mockserver.journal import BODY_LIMIT
+from message_api_kit.mockserver.sessions import STORE, BadSessionName, Sessions
+from message_api_kit.mockserver.store import NotStored, Store
+from message_api_kit.mockserver.validation import RAW_BODY
+from message_api_kit.schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

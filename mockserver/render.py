@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response
 
-from mockserver.store import Store, StoredMessage
+from message_api_kit.mockserver.store import Store, StoredMessage
 
 #: The fake's `type` for a message created from text (the doc shows only "<string>").
 MESSAGE_TYPE = "text"

@@ -12,9 +12,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import schemas
-from mockserver.config import MockConfig
-from mockserver.store import NotStored, Saved, StateLog, Store
+from message_api_kit import schemas
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.store import NotStored, Saved, StateLog, Store
 
 #: The journal's method for an eviction (its path names the session).
 EVICTED = "EVICT"

@@ -22,7 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from mockserver.store import Saved
+from message_api_kit.mockserver.store import Saved
 
 _Row = tuple[int, int, str, int | None, int, int]  # the store's rows
 #: The layout of the tables; a file of another layout is refused, never rewritten.

@@ -15,11 +15,11 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
-from mockserver.clock import Clock
-from mockserver.config import MockConfig
-from mockserver.faults import Failure, Faults, Latency
-from mockserver.journal import Journal
-from mockserver.seed import DEFAULT_USER, Seed, SeedResult
+from message_api_kit.mockserver.clock import Clock
+from message_api_kit.mockserver.config import MockConfig
+from message_api_kit.mockserver.faults import Failure, Faults, Latency
+from message_api_kit.mockserver.journal import Journal
+from message_api_kit.mockserver.seed import DEFAULT_USER, Seed, SeedResult
 
 #: Conversation and message ids are positive signed 64-bit integers (schemas/conversation-id.json).
 MAX_ID = 2**63 - 1

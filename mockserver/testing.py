@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockserver.app import sessions_of, store_of
-from mockserver.faults import Failure, Latency
-from mockserver.render import message_json
-from mockserver.seed import Seed, SeedResult
-from mockserver.server import LiveServer
-from mockserver.store import Store
-from mockserver.validation import validate
-from schemas import SESSION_HEADER
+from message_api_kit.mockserver.app import sessions_of, store_of
+from message_api_kit.mockserver.faults import Failure, Latency
+from message_api_kit.mockserver.render import message_json
+from message_api_kit.mockserver.seed import Seed, SeedResult
+from message_api_kit.mockserver.server import LiveServer
+from message_api_kit.mockserver.store import Store
+from message_api_kit.mockserver.validation import validate
+from message_api_kit.schemas import SESSION_HEADER
 
 
 class ServerError(AssertionError):

@@ -11,8 +11,8 @@ from flask import Request
 from jsonschema.exceptions import ValidationError
 from werkzeug.wsgi import get_content_length
 
-import schemas
-from mockserver.errors import (
+from message_api_kit import schemas
+from message_api_kit.mockserver.errors import (
     BadParameter,
     FieldError,
     MalformedJson,
@@ -21,8 +21,8 @@ from mockserver.errors import (
     SchemaViolation,
     UnsupportedMediaType,
 )
-from mockserver.profile import Profile
-from mockserver.store import MAX_ID
+from message_api_kit.mockserver.profile import Profile
+from message_api_kit.mockserver.store import MAX_ID
 
 #: Where ``read_json`` leaves the raw body in the WSGI environ.
 RAW_BODY = "mockserver.body"

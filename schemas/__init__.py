@@ -22,8 +22,8 @@ Public API:
   one naming a session.
 """
 
-from schemas._openapi import fake_document, vendor_document
-from schemas._operations import (
+from message_api_kit.schemas._openapi import fake_document, vendor_document
+from message_api_kit.schemas._operations import (
     ADMIN_HEADER,
     ADMIN_PREFIX,
     OPERATIONS,
@@ -36,7 +36,7 @@ from schemas._operations import (
     operation,
     vendor_operations,
 )
-from schemas._registry import UnknownSchemaError, is_valid, load, names, validator
+from message_api_kit.schemas._registry import UnknownSchemaError, is_valid, load, names, validator
 
 __all__ = [
     "ADMIN_HEADER",

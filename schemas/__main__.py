@@ -3,7 +3,7 @@
 import json
 import sys
 
-from schemas import fake_document, vendor_document
+from message_api_kit.schemas import fake_document, vendor_document
 
 if sys.argv[1:] not in ([], ["--fake"]):
     sys.exit("usage: python -m schemas [--fake]")

@@ -15,7 +15,7 @@ import copy
 from functools import cache
 from typing import Any
 
-from schemas._operations import (
+from message_api_kit.schemas._operations import (
     ADMIN_PREFIX,
     OPERATIONS,
     SESSION,
@@ -25,7 +25,7 @@ from schemas._operations import (
     Parameter,
     vendor_operations,
 )
-from schemas._registry import Schema, raw, referenced, rewrite_refs
+from message_api_kit.schemas._registry import Schema, raw, referenced, rewrite_refs
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema_rs
 from jsonschema import Draft7Validator
 
-from schemas._operations import vendor_operations
+from message_api_kit.schemas._operations import vendor_operations
 
 Schema = dict[str, Any]
 

@@ -8,9 +8,9 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("plugin", ["_mockserver_pytestplugin", "_contracts_pytestplugin"])
+@pytest.mark.parametrize("plugin", ["message_api_kit._mockserver_plugin", "message_api_kit._contracts_plugin"])
 def test_loading_a_plugin_imports_nothing_heavy(plugin):
-    heavy = ("flask", "werkzeug", "mockserver", "contracts", "hypothesis", "httpx")
+    heavy = ("flask", "werkzeug", "message_api_kit.mockserver", "message_api_kit.contracts", "hypothesis", "httpx")
     code = f"import sys, {plugin}; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     assert (
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
@@ -69,7 +69,7 @@ def test_app_and_client_fixtures_and_config_override(pytester):
     pytester.makeconftest(
         """
         import pytest
-        from mockserver import MockConfig, Seed
+        from message_api_kit.mockserver import MockConfig, Seed
 
         @pytest.fixture(scope="session")
         def mock_config():
@@ -131,7 +131,7 @@ def test_a_failing_request_shows_the_problem_detail(pytester):
 def test_contract_checks_in_a_users_suite(pytester):
     pytester.makepyfile(
         """
-        from contracts.testing import contract_tests
+        from message_api_kit.contracts.testing import contract_tests
 
         test_contract = contract_tests(["message-echo", "cross-conversation-parent"])
         """

@@ -37,7 +37,7 @@ def test_each_baseline_server_answers_a_creation_and_prints_its_url(argv):
 def test_the_serving_bench_counts_what_an_upload_made_the_server_read():
     from bench import serving
 
-    with process([PYTHON, "-m", "mockserver", "serve", "--port", "0", "--no-demo"]) as server:
+    with process([PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"]) as server:
         refused = serving.upload(server, expect=True, count_reads=False)
         timed = serving.latencies("127.0.0.1", int(server.url.rsplit(":", 1)[1]), 0.2)
     assert "413" in refused and "'100 Continue' sent: no" in refused

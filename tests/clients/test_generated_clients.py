@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-import schemas
-from mockserver import LiveServer, create_app
+from message_api_kit import schemas
+from message_api_kit.mockserver import LiveServer, create_app
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent

@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from mockserver import create_app, store_of
-from mockserver.store import Misplaced
+from message_api_kit.mockserver import create_app, store_of
+from message_api_kit.mockserver.store import Misplaced
 
 Mutation = Callable[[dict[str, Any], Any], None]
 

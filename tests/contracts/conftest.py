@@ -1,6 +1,6 @@
 import pytest
 
-from mockserver import LiveServer, create_app
+from message_api_kit.mockserver import LiveServer, create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 
 

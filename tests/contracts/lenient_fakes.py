@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
-from mockserver import create_app
+from message_api_kit.mockserver import create_app
 
 Environ = dict[str, Any]
 WsgiApp = Callable[..., Iterable[bytes]]

@@ -3,8 +3,8 @@
 import httpx
 import pytest
 
-from contracts import RunConfig, run
-from mockserver import create_app
+from message_api_kit.contracts import RunConfig, run
+from message_api_kit.mockserver import create_app
 from tests.conftest import contract_seeds
 from tests.contracts.broken_fakes import BROKEN_FAKES
 

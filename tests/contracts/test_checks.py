@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from contracts import checks
-from contracts.failures import CheckFailure
-from contracts.transport import Exchange
+from message_api_kit.contracts import checks
+from message_api_kit.contracts.failures import CheckFailure
+from message_api_kit.contracts.transport import Exchange
 
 GOOD = {
     "id": 5,

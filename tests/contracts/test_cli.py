@@ -3,7 +3,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from contracts.cli import main
+from message_api_kit.contracts.cli import main
 
 
 def free_closed_port():
@@ -112,7 +112,7 @@ def test_usage_errors_are_exit_2(argv, needle, capsys):
 
 
 def test_list_checks_names_every_check(capsys):
-    from contracts import CHECKS
+    from message_api_kit.contracts import CHECKS
 
     assert main(["--base-url", "http://x", "--list-checks"]) == 0
     out = capsys.readouterr().out

@@ -9,13 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-import schemas
-from contracts.cli import main
-from contracts.diff import DiffReport, run_diff
-from contracts.profile import observe
-from contracts.transport import Transport
-from mockserver import MockConfig, create_app
-from mockserver.profile import Profile
+from message_api_kit import schemas
+from message_api_kit.contracts.cli import main
+from message_api_kit.contracts.diff import DiffReport, run_diff
+from message_api_kit.contracts.profile import observe
+from message_api_kit.contracts.transport import Transport
+from message_api_kit.mockserver import MockConfig, create_app
+from message_api_kit.mockserver.profile import Profile
 from tests.conftest import contract_seeds
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 
@@ -146,7 +146,7 @@ def test_the_cli_writes_every_report_and_a_profile_the_fake_serves(tmp_path, cap
 
 
 def test_a_difference_is_shown_side_by_side_with_a_curl_for_each_server(tmp_path):
-    from contracts import diff_report
+    from message_api_kit.contracts import diff_report
 
     report = diff(DIFFERENT_FAKES["errors-as-error-objects"]())
     diff_report.write_html(report, tmp_path / "d.html")
@@ -158,7 +158,7 @@ def test_a_difference_is_shown_side_by_side_with_a_curl_for_each_server(tmp_path
 
 
 def test_a_profile_that_breaks_its_schema_stops_the_fake_with_one_line(tmp_path, capsys):
-    from mockserver.cli import main as serve_main
+    from message_api_kit.mockserver.cli import main as serve_main
 
     path = tmp_path / "bad.json"
     path.write_text(
@@ -169,8 +169,8 @@ def test_a_profile_that_breaks_its_schema_stops_the_fake_with_one_line(tmp_path,
 
 
 def test_the_refusal_classes_are_named_alike_by_the_schema_the_diff_and_the_fake():
-    from contracts.profile import REJECTIONS
-    from mockserver.profile import CLASSES
+    from message_api_kit.contracts.profile import REJECTIONS
+    from message_api_kit.mockserver.profile import CLASSES
 
     declared = set(schemas.load("profile")["properties"]["rejections"]["propertyNames"]["enum"])
     assert set(REJECTIONS.values()) == declared == set(CLASSES.values())

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from contracts import RunConfig, run
+from message_api_kit.contracts import RunConfig, run
 from tests.conftest import contract_seeds
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
 

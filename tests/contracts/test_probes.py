@@ -2,7 +2,14 @@
 
 import pytest
 
-from contracts.probes import Probe, Reading, conversation_readings, json_probe, parent_readings, spellings
+from message_api_kit.contracts.probes import (
+    Probe,
+    Reading,
+    conversation_readings,
+    json_probe,
+    parent_readings,
+    spellings,
+)
 
 C = 7
 

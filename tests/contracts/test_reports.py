@@ -10,14 +10,14 @@ import httpx
 import pytest
 from flask import Response, request
 
-from contracts import RunConfig, run
-from contracts.catalog import CHECKS, ContractCheck
-from contracts.cli import main
-from contracts.context import Context
-from contracts.failures import BudgetExhausted, CheckFailure
-from contracts.runner import _run_check, hypothesis_settings
-from contracts.transport import Transport
-from mockserver import create_app
+from message_api_kit.contracts import RunConfig, run
+from message_api_kit.contracts.catalog import CHECKS, ContractCheck
+from message_api_kit.contracts.cli import main
+from message_api_kit.contracts.context import Context
+from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure
+from message_api_kit.contracts.runner import _run_check, hypothesis_settings
+from message_api_kit.contracts.transport import Transport
+from message_api_kit.mockserver import create_app
 from tests.contracts.broken_fakes import BROKEN_FAKES
 
 BASE = "http://localhost"
@@ -94,7 +94,7 @@ def test_a_bug_in_the_checks_is_exit_3_with_its_traceback(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise TypeError("a bug of ours")
 
-    monkeypatch.setattr("contracts.checks.dated_now", broken)
+    monkeypatch.setattr("message_api_kit.contracts.checks.dated_now", broken)
     report = in_process(create_app(), checks=("date",), seed=1)
     assert report.exit_code == 3
     (result,) = report.results
@@ -108,7 +108,7 @@ def test_the_cli_turns_an_unexpected_crash_into_exit_3(monkeypatch, capsys):
     def crash(*args, **kwargs):
         raise RuntimeError("runner bug")
 
-    monkeypatch.setattr("contracts.cli.run", crash)
+    monkeypatch.setattr("message_api_kit.contracts.cli.run", crash)
     assert main(["--base-url", BASE, "--conversation", "1"]) == 3
     err = capsys.readouterr().err
     assert "internal error" in err and "RuntimeError: runner bug" in err

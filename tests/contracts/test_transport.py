@@ -3,8 +3,8 @@ import time
 import httpx
 import pytest
 
-from contracts.failures import BudgetExhausted, CheckFailure, Unreachable
-from contracts.transport import Transport
+from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from message_api_kit.contracts.transport import Transport
 
 
 def transport_for(handler, **kwargs):

@@ -1,6 +1,6 @@
 import pytest
 
-from mockserver import MockConfig, create_app
+from message_api_kit.mockserver import MockConfig, create_app
 
 
 class FakeClock:

@@ -1,4 +1,4 @@
-import schemas
+from message_api_kit import schemas
 
 
 def test_reset_forgets_messages_and_restores_the_seed(client, post):
@@ -82,7 +82,7 @@ def test_journal_records_public_requests_only(client, post):
 
 
 def test_journal_is_capped():
-    from mockserver import MockConfig, create_app
+    from message_api_kit.mockserver import MockConfig, create_app
 
     client = create_app(MockConfig(journal_size=3)).test_client()
     for n in range(10):

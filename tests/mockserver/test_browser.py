@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from mockserver import LiveServer, MockConfig, create_app
+from message_api_kit.mockserver import LiveServer, MockConfig, create_app
 
 pytestmark = pytest.mark.slow
 

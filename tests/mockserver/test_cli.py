@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from mockserver.cli import main
+from message_api_kit.mockserver.cli import main
 from tests.serving import served
 
 
@@ -39,7 +39,17 @@ def test_serve_answers_then_stops_cleanly_on_interrupt(tmp_path):
     seed = tmp_path / "seed.json"
     seed.write_text(json.dumps({"users": [{"id": 4, "name": "Dee"}], "conversations": [3]}))
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--seed", str(seed), "--strict-conversations"],
+        [
+            sys.executable,
+            "-m",
+            "message_api_kit.mockserver",
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--strict-conversations",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -85,7 +95,7 @@ def test_serve_keeps_the_terminal_quiet_under_load():
 
 
 def test_a_public_host_is_announced(monkeypatch, capsys):
-    from mockserver import cli
+    from message_api_kit.mockserver import cli
 
     class FakeServer:
         url = "http://0.0.0.0:1234"

@@ -1,6 +1,6 @@
 import pytest
 
-from mockserver import MockConfig, create_app
+from message_api_kit.mockserver import MockConfig, create_app
 
 
 def test_any_origin_by_default(client):

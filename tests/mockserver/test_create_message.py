@@ -3,8 +3,8 @@ import json
 import pytest
 from flask import request
 
-import schemas
-from mockserver import MockConfig, Seed, create_app, store_of
+from message_api_kit import schemas
+from message_api_kit.mockserver import MockConfig, Seed, create_app, store_of
 
 
 def test_a_root_message_is_stored_and_answered(post, app, clock):
@@ -129,7 +129,7 @@ def test_two_apps_share_nothing():
 
 
 def test_answer_text_is_the_message_document(app, post):
-    from mockserver.render import message_json, message_text
+    from message_api_kit.mockserver.render import message_json, message_text
 
     store = store_of(app)
     root = post({"message": "root \ud800 é"}).get_json()

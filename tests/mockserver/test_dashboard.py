@@ -22,7 +22,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from mockserver import LiveServer, MockConfig, Seed, create_app
+from message_api_kit.mockserver import LiveServer, MockConfig, Seed, create_app
 
 pytestmark = pytest.mark.slow
 

@@ -3,8 +3,8 @@ import json
 import httpx
 import pytest
 
-import schemas
-from mockserver import LiveServer, MockConfig, create_app
+from message_api_kit import schemas
+from message_api_kit.mockserver import LiveServer, MockConfig, create_app
 
 
 def assert_problem(answer, status):
@@ -104,7 +104,7 @@ def test_a_chunked_body_is_held_to_the_limit_too(size, status):
 
 
 def test_a_crash_is_a_500_problem_and_recorded(app, client, monkeypatch):
-    from mockserver import store_of
+    from message_api_kit.mockserver import store_of
 
     store = store_of(app)
 

@@ -3,8 +3,8 @@ import time
 import httpx
 import pytest
 
-import schemas
-from mockserver import LiveServer, create_app
+from message_api_kit import schemas
+from message_api_kit.mockserver import LiveServer, create_app
 
 
 def test_fail_the_next_n_requests(client, post):
@@ -54,7 +54,7 @@ def test_fixed_latency_delays_the_answer(client, post):
 
 
 def test_latency_range_stays_within_bounds(app):
-    from mockserver import Latency, store_of
+    from message_api_kit.mockserver import Latency, store_of
 
     faults = store_of(app).faults
     faults.set(latency=[Latency(10, 30, "createMessage")])

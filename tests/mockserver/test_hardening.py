@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from mockserver.clock import MAX_TIME
+from message_api_kit.mockserver.clock import MAX_TIME
 from tests.serving import served
 
 JS_MAX = 2**53 - 1

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-import schemas
-from mockserver import MockConfig, create_app
+from message_api_kit import schemas
+from message_api_kit.mockserver import MockConfig, create_app
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),

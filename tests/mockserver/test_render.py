@@ -5,8 +5,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver import MockConfig, Seed, Store
-from mockserver.render import message_json, message_text
+from message_api_kit.mockserver import MockConfig, Seed, Store
+from message_api_kit.mockserver.render import message_json, message_text
 
 USERS = [{"id": 1, "name": "One"}, {"id": 2, "name": 'Tw\u00f6 "quoted" \U0001f600', "avatar": {"url": "x"}}]
 

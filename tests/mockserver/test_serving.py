@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from mockserver import LiveServer, create_app
+from message_api_kit.mockserver import LiveServer, create_app
 from tests.serving import served
 
 pytestmark = pytest.mark.slow
@@ -150,9 +150,9 @@ def test_the_server_loader_crosses_a_process_boundary_as_macos_spawn_needs():
     import pickle
     from functools import partial
 
-    from mockserver import MockConfig, Seed
-    from mockserver.cli import _announce
-    from mockserver.server import _Loaded
+    from message_api_kit.mockserver import MockConfig, Seed
+    from message_api_kit.mockserver.cli import _announce
+    from message_api_kit.mockserver.server import _Loaded
 
     loader = _Loaded(partial(create_app, MockConfig(seed=Seed.demo())), "127.0.0.1", 1, partial(_announce, "u", "h"))
     app = pickle.loads(pickle.dumps(loader)).load_app()

@@ -8,8 +8,8 @@ import tracemalloc
 import httpx
 import pytest
 
-from mockserver import LiveServer, MockConfig, Seed, create_app
-from mockserver.app import sessions_of
+from message_api_kit.mockserver import LiveServer, MockConfig, Seed, create_app
+from message_api_kit.mockserver.app import sessions_of
 
 ADMIN = {"X-Mock-Admin": "1"}
 

@@ -11,9 +11,9 @@ import time
 import httpx
 import pytest
 
-from mockserver import MockConfig, Seed, create_app
-from mockserver.cli import main
-from mockserver.state_file import StateFile
+from message_api_kit.mockserver import MockConfig, Seed, create_app
+from message_api_kit.mockserver.cli import main
+from message_api_kit.mockserver.state_file import StateFile
 from tests.serving import served
 
 ADMIN = {"X-Mock-Admin": "1"}

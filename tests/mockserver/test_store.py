@@ -3,8 +3,8 @@ import threading
 
 import pytest
 
-from mockserver import MockConfig, Seed, Store, store_of
-from mockserver.store import Misplaced, NotStored
+from message_api_kit.mockserver import MockConfig, Seed, Store, store_of
+from message_api_kit.mockserver.store import Misplaced, NotStored
 
 
 def test_reset_restores_the_configured_seed():
@@ -82,9 +82,9 @@ def test_the_demo_seed_is_valid():
     import json
     from importlib.resources import files
 
-    from mockserver.validation import validate
+    from message_api_kit.mockserver.validation import validate
 
-    validate("seed", json.loads((files("mockserver") / "demo-seed.json").read_text("utf-8")))
+    validate("seed", json.loads((files("message_api_kit.mockserver") / "demo-seed.json").read_text("utf-8")))
 
 
 def test_the_store_and_what_it_imports_know_nothing_of_http():
@@ -92,7 +92,11 @@ def test_the_store_and_what_it_imports_know_nothing_of_http():
     from importlib.util import find_spec
     from pathlib import Path
 
-    seen, todo, web = set(), ["mockserver.store"], ("flask", "werkzeug", "waitress", "mockserver.errors")
+    seen, todo, web = (
+        set(),
+        ["message_api_kit.mockserver.store"],
+        ("flask", "werkzeug", "waitress", "message_api_kit.mockserver.errors"),
+    )
     while todo:
         name = todo.pop()
         seen.add(name)
@@ -100,5 +104,10 @@ def test_the_store_and_what_it_imports_know_nothing_of_http():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         assert not {m for m in imported if m.startswith(web)}, f"{name} imports {imported}"
-        todo += [m for m in imported if m.startswith("mockserver.") and m not in seen]
-    assert {"mockserver.store", "mockserver.seed", "mockserver.faults", "mockserver.clock"} <= seen
+        todo += [m for m in imported if m.startswith("message_api_kit.mockserver.") and m not in seen]
+    assert {
+        "message_api_kit.mockserver.store",
+        "message_api_kit.mockserver.seed",
+        "message_api_kit.mockserver.faults",
+        "message_api_kit.mockserver.clock",
+    } <= seen

@@ -5,7 +5,7 @@ import json
 import pytest
 from openapi_spec_validator import validate
 
-import schemas
+from message_api_kit import schemas
 
 DOCUMENTS = {"vendor": schemas.vendor_document, "fake": schemas.fake_document}
 

@@ -3,8 +3,8 @@ import json
 import pytest
 from jsonschema import Draft7Validator
 
-import schemas
-from schemas import _registry
+from message_api_kit import schemas
+from message_api_kit.schemas import _registry
 
 DRAFT_2019_KEYWORDS = {
     "unevaluatedProperties",

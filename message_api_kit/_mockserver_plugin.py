@@ -17,15 +17,15 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
-    from mockserver.config import MockConfig
-    from mockserver.server import LiveServer
-    from mockserver.testing import MockServer
+    from message_api_kit.mockserver.config import MockConfig
+    from message_api_kit.mockserver.server import LiveServer
+    from message_api_kit.mockserver.testing import MockServer
 
 
 @pytest.fixture(scope="session")
 def mock_config() -> MockConfig:
     """The fake's configuration; override this fixture (session scope) to change it."""
-    from mockserver.config import MockConfig
+    from message_api_kit.mockserver.config import MockConfig
 
     return MockConfig()
 
@@ -33,7 +33,7 @@ def mock_config() -> MockConfig:
 @pytest.fixture
 def mock_app(mock_config: MockConfig) -> Flask:
     """A fresh fake app for this test, without a socket."""
-    from mockserver.app import create_app
+    from message_api_kit.mockserver.app import create_app
 
     return create_app(mock_config)
 
@@ -46,8 +46,8 @@ def mock_client(mock_app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def _mock_live_server(mock_config: MockConfig) -> Iterator[LiveServer]:
-    from mockserver.app import create_app
-    from mockserver.server import LiveServer
+    from message_api_kit.mockserver.app import create_app
+    from message_api_kit.mockserver.server import LiveServer
 
     # One server per session (per xdist worker), on a port the kernel picks.
     with LiveServer(create_app(mock_config)) as live:
@@ -57,7 +57,7 @@ def _mock_live_server(mock_config: MockConfig) -> Iterator[LiveServer]:
 @pytest.fixture
 def mock_server(_mock_live_server: LiveServer) -> MockServer:
     """The live fake, reset before this test; see ``mockserver.testing.MockServer``."""
-    from mockserver.testing import MockServer
+    from message_api_kit.mockserver.testing import MockServer
 
     server = MockServer(_mock_live_server)
     server.reset()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from contracts.runner import RunConfig
+    from message_api_kit.contracts.runner import RunConfig
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def contract_target(request: pytest.FixtureRequest) -> RunConfig:
     """The run ``contract_tests`` makes, one check at a time: ``--contract-base-url``, or the live fake."""
-    from contracts.runner import RunConfig, UsageError, parse_header
+    from message_api_kit.contracts.runner import RunConfig, UsageError, parse_header
 
     option = request.config.getoption
     base_url = option("--contract-base-url")
