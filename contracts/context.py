@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,14 +13,10 @@ from hypothesis import reject, seed
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-from message_api_kit.contracts import checks
+from message_api_kit.contracts import checks, domain
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure
 from message_api_kit.contracts.probes import Probe, messages_path
 from message_api_kit.contracts.transport import Exchange, Transport
-
-#: Bodies up to this many bytes get no 413 from a correct server (the doc sets no limit, and every
-#: mainstream stack's default limit is above it: Express's is 100 KB).
-SMALL_BODY = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,6 +26,8 @@ class Note:
     check: str
     what: str
     exchange: Exchange
+    #: What this exchange shows of it: what was stored, why the request is outside the domain.
+    detail: str = ""
 
 
 @dataclass
@@ -71,47 +70,83 @@ class Context:
     def create(self, conversation: int, body: dict[str, Any]) -> tuple[Exchange, dict[str, Any]]:
         """POST a valid body and return the answer, which must be an accepted JSON object; ids are recorded.
 
-        The doc sets no size limit: a 413 for a body past ``SMALL_BODY`` bytes is the server's
-        own limit, noted, and the example is dropped (the project's limit is 1 MiB, B2).
+        The doc sets no size limit: a refusal (any 4xx) of a long message or a large body is the
+        server's own limit, noted, and the example is dropped (the project's limit is 1 MiB, B2).
         """
         exchange = self.post(conversation, body)
-        if exchange.status == 413 and len(exchange.request_body) > SMALL_BODY:
-            self.lenient(f"a long message: refuses a body of {len(exchange.request_body)} bytes with 413", exchange)
+        if 400 <= exchange.status < 500 and domain.size_is_open(exchange.request_body):
+            self._size_refused(exchange)
             reject()
         message = checks.accepted(exchange)
         self.record_id(message, exchange)
         return exchange, message
+
+    def _size_refused(self, exchange: Exchange) -> None:
+        self.lenient(
+            "a long message: refused with a 4xx (the doc sets no size limit)",
+            exchange,
+            f"{len(exchange.request_body)} bytes refused with {exchange.status}",
+        )
 
     def record_id(self, message: dict[str, Any], exchange: Exchange) -> None:
         """Remember the id of a created message, for ``unique-ids``."""
         if "id" in message:
             self.created_ids.append((message["id"], exchange))
 
+    @property
+    def conversations(self) -> tuple[int, ...]:
+        """The conversations the run was given: the server must take valid requests to them."""
+        return tuple(c for c in (self.conversation, self.other_conversation) if c is not None)
+
     def probe(self, probe: Probe) -> None:
-        """Send a probe: it is refused, or it creates one of its readings as a new message, dated now.
+        """Send a probe and judge the answer by the side of the documented domain it is on.
 
-        A lenient reading is noted (under ``strict``, a failure).
+        Inside: created exactly as sent, or refused only where the doc leaves it to the server.
+        Outside: any 4xx, or a whole creation (schemas/DERIVATION.md, "The documented domain");
+        where the server does otherwise than the project's rules, it is noted (under ``strict``,
+        a failure).
         """
-        readings = probe.readings
-        exchange = self.send_raw(probe.path, probe.content, probe.content_type, writes=bool(readings))
-        outcome = checks.judged(exchange, probe)
-        if outcome is None:
-            return
-        message, reading = outcome
-        self.record_id(message, exchange)
-        checks.dated_now(exchange, message, self.date_tolerance)
-        if reading.lenient is not None:
-            self.lenient(f"{probe.what}: {reading.lenient}", exchange)
+        exchange = self.send_raw(probe.path, probe.content, probe.content_type, writes=bool(probe.readings))
+        if not probe.outside:
+            sized = domain.size_is_open(probe.content)
+            refusable = sized or int(probe.conversation) not in self.conversations
+            message = checks.judged_inside(exchange, probe, refusable)
+            if message is None and sized and checks.expected(probe) is not None:
+                self._size_refused(exchange)
+        else:
+            message = checks.judged_outside(exchange, probe)
+            plain = probe.plain
+            if message is None and plain is not None:
+                self.lenient(f"{probe.what}: refused, where the project's rules create it", exchange, probe.outside[0])
+            elif message is not None:
+                self._note_reading(probe, message, exchange)
+        if message is not None:
+            self.record_id(message, exchange)
+            checks.dated_now(exchange, message, self.date_tolerance)
 
-    def lenient(self, what: str, exchange: Exchange) -> None:
-        """Note a choice the doc leaves open where the server is more lenient than the project's rules."""
+    def _note_reading(self, probe: Probe, message: dict[str, Any], exchange: Exchange) -> None:
+        """Note what a server created from a request outside the domain, unless it is the project's own reading."""
+        reading = probe.reading_of(message)
+        if reading is not None and reading.lenient is None:
+            return
+        kind = reading.lenient if reading is not None else f"creates a message ({probe.outside[0]})"
+        stored = json.dumps(message.get("message"))
+        stored = stored if len(stored) <= 80 else stored[:77] + "..."
+        invented = "" if probe.holds(message.get("message")) else " (a value the request does not hold)"
+        parent = message.get("parent")
+        named = parent.get("id") if isinstance(parent, dict) else parent
+        reply = f", a reply to {named}" if message.get("is_reply") else ", a root"
+        self.lenient(f"{probe.what}: {kind}", exchange, f"stored message {stored}{invented}{reply}")
+
+    def lenient(self, what: str, exchange: Exchange, detail: str = "") -> None:
+        """Note a choice the doc leaves open where the server does otherwise than the project's rules."""
         if self.strict:
             raise CheckFailure(
                 f"lenient (--strict): {what.partition(':')[0]}",
-                f"{what}; the project's rules (schemas/DERIVATION.md) refuse this request with a 4xx",
+                f"{what}; {detail + '; ' if detail else ''}the project's rules (schemas/DERIVATION.md) differ",
                 exchange,
             )
-        self.notes.setdefault((self.check, what), Note(self.check, what, exchange))
+        self.notes.setdefault((self.check, what), Note(self.check, what, exchange, detail))
 
     def adopt_anchor(self, conversation: int, exchange: Exchange, message: dict[str, Any]) -> None:
         """Use a message created outside the checks as the anchor of its conversation."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from message_api_kit import schemas
+from message_api_kit.contracts import domain
 from message_api_kit.contracts.transport import dumps
 
 #: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
@@ -31,7 +33,7 @@ MAX_ID = 2**63 - 1
 CREATE_MESSAGE = schemas.operation("createMessage")
 JSON = "application/json"
 #: The keys the doc names; a case-insensitive decoder (Go's) also takes other spellings of them.
-DOCUMENTED_KEYS = ("message", "parent_id")
+DOCUMENTED_KEYS = domain.DOCUMENTED_KEYS
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,46 @@ class Probe:
         return messages_path(self.conversation)
 
     @cached_property
+    def outside(self) -> tuple[str, ...]:
+        """Why the request is outside the documented domain (``domain.outside``); empty: the doc defines it."""
+        return domain.outside(self.conversation, self.content_type, self.content)
+
+    @property
+    def plain(self) -> Reading | None:
+        """The project's own reading (the fake's): ``None`` if its rules refuse the request."""
+        return next((reading for reading in self.readings if reading.lenient is None), None)
+
+    def reading_of(self, message: dict[str, Any]) -> Reading | None:
+        """The reading ``message`` (a created answer) is of, if it is one of them."""
+        for reading in self.readings:
+            parent = message.get("parent")
+            named = parent.get("id") if isinstance(parent, dict) else parent
+            if (
+                message.get("message") == reading.message
+                and message.get("conversationId") == reading.conversation
+                and (message.get("is_reply") is True) == (reading.parent is not None)
+                and (reading.parent is None or named == reading.parent)
+            ):
+                return reading
+        return None
+
+    def holds(self, stored: Any) -> bool:
+        """True if ``stored`` (a created message's text) comes from the request: one of its values or readings.
+
+        Bad bytes mended into any few characters count as held; ``null`` stored as ``""`` does not.
+        """
+        if not isinstance(stored, str):
+            return False
+        held = {reading.message for reading in self.readings}
+        held.add(self.content.decode("utf-8", "replace"))
+        for body, _ in decodings(self.content):
+            held.update(_spellings(body))
+        if stored in held:
+            return True
+        mended = [text for text in held if "\ufffd" in text]
+        return any(re.fullmatch(".{0,8}".join(map(re.escape, text.split("\ufffd"))), stored, re.S) for text in mended)
+
+    @cached_property
     def readings(self) -> tuple[Reading, ...]:
         """Every faithful creation a correct server may answer with, the plain one first; none: refuse it."""
         found: dict[tuple[str, int, int | None], Reading] = {}
@@ -80,6 +122,24 @@ class Probe:
         for reading in self.extra:
             found.setdefault((reading.message, reading.conversation, reading.parent), reading)
         return tuple(found.values())
+
+
+def _spellings(value: Any) -> Iterator[str]:
+    """Every string in a decoded body, and how each scalar in it is spelled as text."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _spellings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _spellings(item)
+    elif isinstance(value, str):
+        yield value
+    elif value is not None:
+        yield json.dumps(value)
+        yield str(value)
+        if isinstance(value, float) and value.is_integer():
+            yield str(int(value))
 
 
 def messages_path(conversation: int | str) -> str:

@@ -199,6 +199,8 @@ class Report:
             sent = sent if len(sent) <= 80 else sent[:80] + "..."
             lines.append(f"  {note.check}: {note.what}")
             lines.append(f"    {exchange.method} {exchange.url} {sent!r} -> {exchange.status}")
+            if note.detail:
+                lines.append(f"    {note.detail}")
         return self.redact("\n".join(lines))
 
     def summary(self) -> str:

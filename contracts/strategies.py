@@ -35,6 +35,9 @@ TRICKY_TEXTS = (
     "\x00",
     "back\\slash and 'quotes' \"here\"",
 )
+#: Texts that look like other JSON values, or like nothing: a server that reads a message as the
+#: number, boolean or null it spells, or drops an empty one, shows it at every seed.
+LOOKALIKE_TEXTS = ("0", "1", "-1", "1e3", "1.50", "true", "false", "null", "", " ", "123456789012345678901234567890")
 #: Long ASCII texts, 4 KiB and 64 KiB: a server that cuts, or crashes on, long texts shows it at every seed.
 LONG_TEXTS = tuple(("0123456789abcdef" * (size // 16))[:-3] + "end" for size in (4096, 65536))
 WHITESPACE = st.text(alphabet=" \t\n\r\u00a0\u2003\u3000", max_size=4)
@@ -64,16 +67,27 @@ def _unknown_keys() -> st.SearchStrategy[str]:
 
 
 def valid_bodies(parents: list[int]) -> st.SearchStrategy[Body]:
-    """Valid bodies: a message, and ``parent_id`` absent, null, or one of ``parents``."""
+    """Bodies inside the documented domain: a message, and ``parent_id`` absent, null, or one of ``parents``."""
     parent = st.sampled_from(["absent", None, *parents])
 
-    def build(text: str, choice: Any, extra: Body) -> Body:
-        body: Body = {**extra, "message": text}
+    def build(text: str, choice: Any) -> Body:
+        body: Body = {"message": text}
         if choice != "absent":
             body["parent_id"] = choice
         return body
 
-    return st.builds(build, message_texts(), parent, st.just({}) | extra_fields())
+    return st.builds(build, message_texts(), parent)
+
+
+#: What a probe with fields the doc does not name is, in reports.
+UNKNOWN_FIELDS = "a body with fields the doc does not name"
+
+
+def unknown_field_probes(conversation: int, parents: list[int]) -> st.SearchStrategy[Probe]:
+    """Valid bodies with fields the doc does not name, some straight from the request schema (B4)."""
+    with_extra = st.builds(lambda body, extra: {**extra, **body}, valid_bodies(parents), extra_fields())
+    bodies = schema_bodies() | with_extra
+    return bodies.map(lambda body: json_probe(UNKNOWN_FIELDS, conversation, body))
 
 
 def schema_bodies() -> st.SearchStrategy[Body]:

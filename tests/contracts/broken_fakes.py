@@ -186,32 +186,28 @@ def _html_success() -> Flask:
     return app
 
 
-def _coerce_parent(body: dict[str, Any]) -> dict[str, Any]:
-    parent = body.get("parent_id")
-    if isinstance(parent, (str, bool, float)):
-        body.pop("parent_id")
-    return body
+def _read_as_json(body: dict[str, Any], sent: Any) -> None:
+    """A server that parses a message that looks like JSON (``"1"``, ``"true"``, ``"null"``) into that value."""
+    try:
+        value = json.loads(body["message"])
+    except ValueError:
+        return
+    if not isinstance(value, (dict, list, str)):
+        body["message"] = value
 
 
-def _default_message(body: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(body.get("message"), str):
-        body["message"] = "" if body.get("message") is None else str(body["message"])
-    return body
-
-
-def _text_body_as_message() -> Callable[..., Iterable[bytes]]:
-    """A server that, for a text/plain body, stores the raw body as the message: not what the JSON says."""
+def _refuse_empty() -> Flask:
+    """A server whose validation wants a non-empty message: "" is a string, and the doc takes it."""
     app = create_app()
 
-    def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("CONTENT_TYPE", "").startswith("text/plain"):
-            raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            body = json.dumps({"message": raw.decode("utf-8", "replace")}).encode()
-            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
-            environ["CONTENT_TYPE"] = "application/json"
-        return app(environ, start_response)
+    @app.before_request
+    def refuse() -> Response | None:
+        body = request.get_json(silent=True)
+        if request.endpoint == "createMessage" and isinstance(body, dict) and body.get("message") == "":
+            return Response('{"error": "message must not be empty"}', 422, mimetype="application/json")
+        return None
 
-    return wsgi
+    return app
 
 
 def _any_conversation(environ: dict[str, Any]) -> None:
@@ -246,8 +242,7 @@ BROKEN_FAKES: dict[str, Callable[[], Callable[..., Iterable[bytes]]]] = {
     "success-as-html": _html_success,
     "date-in-milliseconds": lambda: _set("date", lambda b, s: b["date"] * 1000),
     "edited-at-set": lambda: _set("edited_at", lambda b, s: b["date"]),
-    "string-parent-id-accepted": lambda: _requests(_coerce_parent),
-    "missing-message-accepted": lambda: _requests(_default_message),
-    "text-body-read-as-message": _text_body_as_message,
     "impossible-conversation-accepted": lambda: _environ(_any_conversation),
+    "message-read-as-json": lambda: _answers(_read_as_json),
+    "empty-message-refused": _refuse_empty,
 }

@@ -132,6 +132,76 @@ def _coerce_parent(doc: Any) -> Any:
     return doc
 
 
+def _coerce_message(doc: Any) -> Any:
+    """A JSON Schema validator that coerces types (Ajv's ``coerceTypes``): ``null`` or no message is "",
+    a number or boolean its spelling."""
+    if isinstance(doc, dict):
+        message = doc.get("message")
+        if message is None:
+            doc["message"] = ""
+        elif isinstance(message, bool):
+            doc["message"] = "true" if message else "false"
+        elif isinstance(message, (int, float)):
+            doc["message"] = str(int(message)) if float(message).is_integer() else repr(message)
+    return doc
+
+
+def _coerce_parent_loosely(doc: Any) -> Any:
+    """Loose number binding: ``""`` is no parent, a numeric string its number, a fraction cut, a boolean 0 or 1."""
+    if isinstance(doc, dict) and "parent_id" in doc:
+        parent = doc["parent_id"]
+        if parent == "":
+            doc["parent_id"] = None
+        else:
+            finite = isinstance(parent, bool) or (isinstance(parent, float) and math.isfinite(parent))
+            numeric = isinstance(parent, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", parent)
+            if finite or numeric:
+                doc["parent_id"] = int(parent)
+    return doc
+
+
+def _drop_odd_parent(doc: Any) -> Any:
+    """A server that ignores a ``parent_id`` it cannot read as an integer: the message is a root."""
+    if isinstance(doc, dict) and isinstance(doc.get("parent_id"), (str, bool, float, list, dict)):
+        doc.pop("parent_id")
+    return doc
+
+
+def question_mark_decoding(environ: Environ, raw: bytes) -> bytes:
+    """A decoder that puts ``?`` for each bad byte of invalid UTF-8 (as Java's and .NET's legacy encoders do)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace").replace("\ufffd", "?").encode()
+    return raw
+
+
+def text_body_as_message(environ: Environ, raw: bytes) -> bytes:
+    """A handler that stores a ``text/plain`` body itself as the message, whatever JSON it holds."""
+    if environ.get("CONTENT_TYPE", "").startswith("text/plain"):
+        environ["CONTENT_TYPE"] = "application/json"
+        return json.dumps({"message": raw.decode("utf-8", "replace")}).encode()
+    return raw
+
+
+def _refuse_unknown_fields(app: WsgiApp) -> WsgiApp:
+    """A binder that refuses properties it does not know (Jackson's and .NET's strict modes) with 400."""
+
+    def wsgi(environ: Environ, start_response: Any) -> Iterable[bytes]:
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            doc = json.loads(raw)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and set(doc) - {"message", "parent_id"}:
+            start_response("400 Bad Request", [("Content-Type", "application/json")])
+            return [b'{"error": "Unrecognized field"}']
+        return app(environ, start_response)
+
+    return wsgi
+
+
 def nan_accepting(environ: Environ, raw: bytes) -> bytes:
     """Python's json module (FastAPI, Flask): NaN and Infinity are numbers; as a message they are not strings."""
 
@@ -266,6 +336,13 @@ LENIENT_FAKES: dict[str, Callable[[], WsgiApp]] = {
     "coercing-parent-id": lambda: _reading(_json_only(_coerce_parent)),
     "nan-accepting": lambda: _reading(nan_accepting),
     "bom-skipping": lambda: _reading(bom_skipping),
+    # Readings built from the rule (schemas/DERIVATION.md, "The documented domain"), one per kind.
+    "message-scalars-coerced": lambda: _reading(_json_only(_coerce_message)),
+    "parent-id-coerced-loosely": lambda: _reading(_json_only(_coerce_parent_loosely)),
+    "odd-parent-id-ignored": lambda: _reading(_json_only(_drop_odd_parent)),
+    "question-mark-decoding": lambda: _reading(question_mark_decoding),
+    "text-body-as-message": lambda: _reading(text_body_as_message),
+    "unknown-fields-refused": lambda: _refuse_unknown_fields(create_app()),
     # Each stack's defaults together, with its way of answering.
     "express-like": lambda: _answering(
         _reading(replace_decoding, js_number_path), _both(_created_with_200, _error_body("error"))

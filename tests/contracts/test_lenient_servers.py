@@ -61,8 +61,37 @@ def test_a_server_that_differs_where_the_doc_allows_passes_even_strict(name, str
         ("coercing-parent-id", "reads a boolean parent_id as 0 or 1"),
         ("nan-accepting", "accepts NaN and Infinity (a JSON extension)"),
         ("bom-skipping", "ignores a byte-order mark"),
+        ("message-scalars-coerced", "a body without a string message: creates a message (message is not a string)"),
+        ("parent-id-coerced-loosely", "a parent_id that is not an integer: creates a message"),
+        ("odd-parent-id-ignored", "a parent_id that is not an integer: creates a message"),
+        ("question-mark-decoding", "malformed JSON: creates a message (the body is not strict JSON (invalid UTF-8))"),
+        ("text-body-as-message", "creates a message (the content type is not application/json)"),
+        ("unknown-fields-refused", "fields the doc does not name: refused, where the project's rules create it"),
     ],
 )
 def test_each_leniency_is_named_in_the_report(name, noted):
     report = run_against(LENIENT_FAKES[name](), seed=0)
     assert any(noted in note.what for note in report.notes), [note.what for note in report.notes]
+
+
+def _detail(report, sent):
+    return next(note.detail for note in report.notes if note.exchange.request_body == sent)
+
+
+def test_a_note_says_what_was_stored_and_flags_an_invented_value():
+    report = run_against(LENIENT_FAKES["message-scalars-coerced"](), seed=0)
+    assert _detail(report, b'{"message": null}') == 'stored message "" (a value the request does not hold), a root'
+    assert "stored message" in report.notes_text()
+
+
+def test_bad_bytes_mended_into_any_character_are_held_not_invented():
+    report = run_against(LENIENT_FAKES["question-mark-decoding"](), seed=0)
+    assert _detail(report, b'{"message": "\xff\xfe"}') == 'stored message "??", a root'
+
+
+def test_a_parent_id_read_loosely_is_noted_with_the_reply_it_made():
+    # One note per kind: the first request of the kind is the one shown.
+    report = run_against(LENIENT_FAKES["parent-id-coerced-loosely"](), seed=0)
+    assert _detail(report, b'{"message": "an odd parent_id", "parent_id": "1"}') == (
+        'stored message "an odd parent_id", a reply to 1'
+    )
