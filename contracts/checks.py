@@ -29,19 +29,23 @@ def _body(exchange: Exchange) -> Any:
 def accepted(exchange: Exchange) -> dict[str, Any]:
     """R1: a valid request answers 200 or 201 with a JSON object; return it (fields unchecked)."""
     if exchange.status not in SUCCESS:
-        raise CheckFailure("creation refused", f"a valid request got {exchange.status}, not 200 or 201", exchange)
+        raise CheckFailure(
+            "creation refused", f"a valid request got {exchange.status}, not 200 or 201", exchange, rule="R1"
+        )
     if exchange.content_type != "application/json" and not exchange.content_type.endswith("+json"):
-        raise CheckFailure("success is not JSON", f"Content-Type is {exchange.content_type or 'missing'!r}", exchange)
+        raise CheckFailure(
+            "success is not JSON", f"Content-Type is {exchange.content_type or 'missing'!r}", exchange, rule="R1"
+        )
     body = _body(exchange)
     if not isinstance(body, dict):
-        raise CheckFailure("answer is not an object", f"got {type(body).__name__}", exchange)
+        raise CheckFailure("answer is not an object", f"got {type(body).__name__}", exchange, rule="R1")
     return body
 
 
 def field(exchange: Exchange, message: dict[str, Any], name: str) -> Any:
     """The value of a documented field, or a failure naming the missing field (R2)."""
     if name not in message:
-        raise CheckFailure(f"answer lacks {name}", f"the documented field {name!r} is missing", exchange)
+        raise CheckFailure(f"answer lacks {name}", f"the documented field {name!r} is missing", exchange, rule="R2")
     return message[name]
 
 
@@ -51,7 +55,7 @@ def created(exchange: Exchange) -> dict[str, Any]:
     errors = sorted(schemas.validator("message").iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/" + "/".join(str(p) for p in errors[0].absolute_path)
-        raise CheckFailure("answer breaks message.json", f"at {where}: {errors[0].message[:300]}", exchange)
+        raise CheckFailure("answer breaks message.json", f"at {where}: {errors[0].message[:300]}", exchange, rule="R2")
     message: dict[str, Any] = body
     return message
 
@@ -134,7 +138,9 @@ def conversation_matches(exchange: Exchange, message: dict[str, Any], conversati
     """R5: ``conversationId`` is the path's conversation."""
     got = field(exchange, message, "conversationId")
     if not same_integer(got, conversation):
-        raise CheckFailure("wrong conversationId", f"posted to {conversation}, answer says {got!r}", exchange)
+        raise CheckFailure(
+            "wrong conversationId", f"posted to {conversation}, answer says {got!r}", exchange, rule="R5"
+        )
 
 
 def same_integer(got: Any, sent: int) -> bool:
@@ -149,7 +155,7 @@ def text_echoed(exchange: Exchange, message: dict[str, Any], sent: str) -> None:
     got = field(exchange, message, "message")
     if got != sent:
         raise CheckFailure(
-            "message changed", f"sent {json.dumps(sent)[:200]}, got back {json.dumps(got)[:200]}", exchange
+            "message changed", f"sent {json.dumps(sent)[:200]}, got back {json.dumps(got)[:200]}", exchange, rule="R9"
         )
 
 
@@ -157,7 +163,9 @@ def reply_flag(exchange: Exchange, message: dict[str, Any], parent_id: int | Non
     """R6: ``is_reply`` is true exactly when ``parent_id`` was non-null (absent and null are roots)."""
     got = field(exchange, message, "is_reply")
     if got is not (parent_id is not None):
-        raise CheckFailure("wrong is_reply", f"parent_id was {parent_id!r} but is_reply is {got!r}", exchange)
+        raise CheckFailure(
+            "wrong is_reply", f"parent_id was {parent_id!r} but is_reply is {got!r}", exchange, rule="R6"
+        )
 
 
 def names_parent(exchange: Exchange, message: dict[str, Any], parent_id: int) -> None:
@@ -166,29 +174,37 @@ def names_parent(exchange: Exchange, message: dict[str, Any], parent_id: int) ->
     named = parent.get("id") if isinstance(parent, dict) else parent
     if named != parent_id or isinstance(named, bool):
         raise CheckFailure(
-            "reply does not name its parent", f"replied to {parent_id}, parent is {parent!r}"[:300], exchange
+            "reply does not name its parent", f"replied to {parent_id}, parent is {parent!r}"[:300], exchange, rule="R7"
         )
 
 
 def fresh(exchange: Exchange, message: dict[str, Any]) -> None:
     """R8, R11, R12, R14: a new message is not deleted, not edited, has no reactions and no files."""
-    for name, expected in (("deleted", False), ("edited_at", None), ("reactions", []), ("files", [])):
+    for name, expected, rule in (
+        ("deleted", False, "R8"),
+        ("edited_at", None, "R11"),
+        ("reactions", [], "R12"),
+        ("files", [], "R14"),
+    ):
         got = field(exchange, message, name)
         if got != expected or type(got) is not type(expected):
-            raise CheckFailure(f"new message has {name}", f"{name} is {got!r}, expected {expected!r}", exchange)
+            raise CheckFailure(
+                f"new message has {name}", f"{name} is {got!r}, expected {expected!r}", exchange, rule=rule
+            )
 
 
 def dated_now(exchange: Exchange, message: dict[str, Any], tolerance: float) -> None:
     """R10: ``date`` is Unix seconds within ``tolerance`` of the client's clock."""
     date = field(exchange, message, "date")
     if isinstance(date, bool) or not isinstance(date, int):
-        raise CheckFailure("date is not Unix seconds", f"date is {date!r}", exchange)
+        raise CheckFailure("date is not Unix seconds", f"date is {date!r}", exchange, rule="R10")
     if not exchange.sent_at - tolerance <= date <= exchange.received_at + tolerance:
         hint = " (milliseconds?)" if date > exchange.received_at * 100 else ""
         raise CheckFailure(
             "date is not now",
             f"date {date}{hint} is more than {tolerance:g}s from the client's clock ({int(exchange.sent_at)})",
             exchange,
+            rule="R10",
         )
 
 
@@ -197,7 +213,7 @@ def unique_id(exchange: Exchange, message: dict[str, Any], seen: dict[str, Excha
     key = json.dumps(field(exchange, message, "id"))  # a broken server may send an unhashable id
     earlier = seen.get(key)
     if earlier is not None and earlier is not exchange:
-        raise CheckFailure("id repeated", f"id {key} was given to two messages", earlier, exchange)
+        raise CheckFailure("id repeated", f"id {key} was given to two messages", earlier, exchange, rule="R3")
     seen[key] = exchange
 
 

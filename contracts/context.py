@@ -189,7 +189,9 @@ class Context:
             self.last_failures[key] = failure
             if key not in self._cause_classes:  # the same cause is the same class all run long
                 self._cause_classes[key] = type("CheckFailure", (CheckFailure,), {"cause": key})
-            raise self._cause_classes[key](failure.title, failure.detail, *failure.exchanges) from None
+            raise self._cause_classes[key](
+                failure.title, failure.detail, *failure.exchanges, rule=failure.rule
+            ) from None
 
 
 def _within_budget(send: Callable[[], Exchange]) -> Exchange:

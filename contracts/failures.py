@@ -9,13 +9,18 @@ if TYPE_CHECKING:
 
 
 class CheckFailure(AssertionError):
-    """A broken rule: a short ``title``, a ``detail`` saying what was seen, and the exchanges that show it."""
+    """A broken rule: a short ``title``, a ``detail`` saying what was seen, and the exchanges that show it.
 
-    def __init__(self, title: str, detail: str, *exchanges: Exchange) -> None:
+    ``rule`` is the DERIVATION.md row the failure breaks, where one row owns it: the report
+    shows a cause once, under the check that enforces its row (``runner.one_cause_one_failure``).
+    """
+
+    def __init__(self, title: str, detail: str, *exchanges: Exchange, rule: str = "") -> None:
         super().__init__(f"{title}: {detail}")
         self.title = title
         self.detail = detail
         self.exchanges = exchanges
+        self.rule = rule
 
 
 class Unreachable(Exception):

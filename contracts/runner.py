@@ -132,6 +132,10 @@ class CheckResult:
     reason: str = ""
     #: The traceback of a bug in the checks' own code (status "error").
     error: str = ""
+    #: For each of this check's failures (by title), the other checks that also saw that cause.
+    also_seen: dict[str, list[str]] = field(default_factory=dict)
+    #: Causes this check saw that the report shows under another check: (title, that check).
+    reported_under: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def failure(self) -> CheckFailure | None:
@@ -180,6 +184,9 @@ class Report:
         for failure in result.failures:
             lines += [f"FAILED {check.name} ({check.reference}): {failure.title}", f"  {failure.detail}"]
             lines += [self._describe(exchange) for exchange in failure.exchanges]
+            others = result.also_seen.get(failure.title, [])
+            if others:
+                lines.append(f"  also seen in {len(others)} check{'s' * (len(others) > 1)}: {', '.join(others)}")
         if result.reason:
             lines.append(f"  note: {result.reason}")
         if any(failure.exchanges and failure.exchanges[0].secret_headers for failure in result.failures):
@@ -242,10 +249,10 @@ class Report:
                 ET.SubElement(case, tag, message=self.redact(title)).text = self.failure_text(r)
             elif r.status == "skipped":
                 ET.SubElement(case, "skipped", message=r.reason)
-            notes = [note for note in self.notes if note.check == r.check.name]
-            if notes:
-                text = "\n".join(f"lenient: {note.what}" for note in notes)
-                ET.SubElement(case, "system-out").text = self.redact(text)
+            out = [f"lenient: {note.what}" for note in self.notes if note.check == r.check.name]
+            out += [f"also saw: {title} (reported under {owner})" for title, owner in r.reported_under]
+            if out:
+                ET.SubElement(case, "system-out").text = self.redact("\n".join(out))
         path.parent.mkdir(parents=True, exist_ok=True)
         ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
@@ -305,6 +312,7 @@ def run(
         report.unreachable = str(exc)
     finally:
         report.notes = list(ctx.notes.values())
+        one_cause_one_failure(report.results)
         if client is None:
             transport.close()
     return report
@@ -330,6 +338,47 @@ def _first_creation(ctx: Context) -> str | None:
     with contextlib.suppress(CheckFailure):  # else the checks say what is wrong, with an anchor of their own
         ctx.adopt_anchor(ctx.conversation, exchange, checks.created(exchange))
     return None
+
+
+def _rows(reference: str) -> set[str]:
+    """The DERIVATION.md rows a check's reference names: ``"R1, R2, N1-N5"`` is R1, R2 and N1 to N5."""
+    rows: set[str] = set()
+    for part in reference.replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if last and first[:1] == last[:1] and first[1:].isdigit() and last[1:].isdigit():
+            rows.update(f"{first[0]}{n}" for n in range(int(first[1:]), int(last[1:]) + 1))
+        else:
+            rows.add(part)
+    return rows
+
+
+def one_cause_one_failure(results: list[CheckResult]) -> None:
+    """Show each cause (a failure's title) once, under the check that owns it; the others say where it is.
+
+    The owner is, of the checks that saw the cause, the first that enforces its DERIVATION.md row
+    (dates in milliseconds are the ``date`` check's, whichever check created the message), else
+    the first that saw it. A check left with no failure of its own passes, and says what it also saw.
+    """
+    seen: dict[str, list[CheckResult]] = {}
+    for result in results:
+        for failure in result.failures:
+            seen.setdefault(failure.title, []).append(result)
+    for title, results_seeing in seen.items():
+        if len(results_seeing) < 2:
+            continue
+        rule = next(f.rule for f in results_seeing[0].failures if f.title == title)
+        owner = next((r for r in results_seeing if rule and rule in _rows(r.check.reference)), results_seeing[0])
+        others = [r for r in results_seeing if r is not owner]
+        owner.also_seen[title] = [r.check.name for r in others]
+        for other in others:
+            other.failures = [f for f in other.failures if f.title != title]
+            other.reported_under.append((title, owner.check.name))
+            if not other.failures and other.status == "failed":
+                other.status = "passed"
+    for result in results:
+        if result.reported_under:
+            also = "; ".join(f"{title} (reported under {owner})" for title, owner in result.reported_under)
+            result.reason = f"{result.reason}; also saw: {also}" if result.reason else f"also saw: {also}"
 
 
 def _run_check(ctx: Context, config: RunConfig, check: ContractCheck) -> CheckResult:

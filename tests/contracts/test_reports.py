@@ -228,3 +228,23 @@ def test_strict_passes_the_fake_itself(live_fake, capsys):
     assert code == 0, out
     assert f"{len(CHECKS)} passed, 0 failed, 0 skipped" in out and "; strict" in out
     assert "lenient" not in out
+
+
+def test_one_cause_is_one_failure_under_the_check_that_owns_its_row(tmp_path):
+    # Dates in milliseconds break every check that creates; the date check owns R10.
+    client = httpx.Client(transport=httpx.WSGITransport(app=BROKEN_FAKES["date-in-milliseconds"]()), base_url=BASE)
+    report = run(RunConfig(base_url=BASE, conversation=1, other_conversation=2, seed=0), client=client)
+    failed = [r for r in report.results if r.status == "failed"]
+    assert [r.check.name for r in failed] == ["date"]
+    (owner,) = failed
+    others = owner.also_seen["date is not now"]
+    assert others, "no other check saw the dates, so this test proves nothing"
+    assert f"also seen in {len(others)} checks" in report.failure_text(owner)
+    for result in report.results:
+        if result.check.name in others:
+            assert result.status == "passed"
+            assert "date is not now (reported under date)" in result.reason
+    junit = tmp_path / "contracts.xml"
+    report.write_junit(junit)
+    tree = ET.parse(junit)
+    assert [case.get("name") for case in tree.iter("testcase") if case.find("failure") is not None] == ["date"]
