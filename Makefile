@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 NODE_TOOLS := tests/clients/node_modules/.installed
+STACK_SERVERS := tests/servers/node_modules/.installed
 
 .PHONY: install run test lint bench contracts clean browser
 
@@ -20,6 +21,10 @@ $(NODE_TOOLS): tests/clients/package.json tests/clients/package-lock.json  ## Th
 	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
 	touch $(NODE_TOOLS)
 
+$(STACK_SERVERS): tests/servers/package.json tests/servers/package-lock.json  ## Fastify and Koa, for servers of other stacks.
+	npm ci --prefix tests/servers --no-audit --no-fund --loglevel=error
+	touch $(STACK_SERVERS)
+
 browser:  ## Debian's headless Chromium and its WebDriver, for the browser tests (installed when missing).
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
@@ -32,7 +37,7 @@ lint: install  ## Lint, format check and type check.
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint $(NODE_TOOLS) browser  ## Every test, after lint and type checks.
+test: lint $(NODE_TOOLS) $(STACK_SERVERS) browser  ## Every test, after lint and type checks.
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 contracts: install  ## Run the contract checks against BASE_URL.
@@ -44,11 +49,11 @@ $(PRISM): bench/prism/package.json bench/prism/package-lock.json  ## Stoplight P
 	npm ci --prefix bench/prism --no-audit --no-fund --loglevel=error
 	touch $(PRISM)
 
-bench: install $(PRISM)  ## Every benchmark; writes bench/RESULTS.md (needs wrk, valgrind, strace: installed if missing).
+bench: install $(PRISM) $(STACK_SERVERS)  ## Every benchmark; writes bench/RESULTS.md (needs wrk, valgrind, strace: installed if missing).
 	command -v wrk >/dev/null && command -v valgrind >/dev/null && command -v strace >/dev/null \
 		|| (apt-get update -qq && apt-get install -y -qq wrk valgrind strace)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/clients/node_modules tests/clients/generated \
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/clients/node_modules tests/servers/node_modules tests/clients/generated \
 		bench/prism/node_modules

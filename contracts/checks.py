@@ -51,7 +51,10 @@ def field(exchange: Exchange, message: dict[str, Any], name: str) -> Any:
 
 def created(exchange: Exchange) -> dict[str, Any]:
     """R1, R2, N1-N5: ``accepted``, and the body is valid against ``message.json``, nested objects included."""
-    body = accepted(exchange)
+    return _conforms(exchange, accepted(exchange))
+
+
+def _conforms(exchange: Exchange, body: dict[str, Any]) -> dict[str, Any]:
     errors = sorted(schemas.validator("message").iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/" + "/".join(str(p) for p in errors[0].absolute_path)
@@ -105,9 +108,9 @@ def judged_inside(exchange: Exchange, probe: Probe, refusable: bool) -> dict[str
 def judged_outside(exchange: Exchange, probe: Probe) -> dict[str, Any] | None:
     """A request outside the documented domain: any 4xx, or a creation that is whole; return what it created.
 
-    Whole: the answer keeps message.json, the message is new, a reply names a parent, and the
-    message is in the conversation of the path when the path names one the doc's way. What
-    it stored is the server's choice (the caller notes it).
+    Whole: the answer keeps message.json and the message is new, except in the fields that echo
+    what the doc leaves undefined (``domain.Reason.fields``): what the server stored there is its
+    choice, which the caller notes. A path that names a conversation the doc's way is kept.
     """
     no_server_error(exchange)
     if 400 <= exchange.status < 500:
@@ -116,16 +119,17 @@ def judged_outside(exchange: Exchange, probe: Probe) -> dict[str, Any] | None:
         raise CheckFailure(
             f"{probe.what} neither refused nor created", f"expected a 4xx or 200/201, got {exchange.status}", exchange
         )
-    message = created(exchange)
-    if domain.is_integer(probe.conversation):
-        conversation_matches(exchange, message, int(probe.conversation))
-    if message.get("is_reply") is True:
-        parent = message.get("parent")
-        named = parent.get("id") if isinstance(parent, dict) else parent
-        if not isinstance(named, int) or isinstance(named, bool):
-            raise CheckFailure("a reply names no parent", f"is_reply is true, parent is {parent!r}"[:300], exchange)
-    fresh(exchange, message)
-    return message
+    answer = accepted(exchange)
+    exempt = {name for reason in probe.outside for name in reason.fields}
+    _conforms(exchange, {**answer, **{name: _PLACEHOLDERS[name] for name in exempt if name in answer}})
+    if "conversationId" not in exempt:
+        conversation_matches(exchange, answer, int(probe.conversation))
+    fresh(exchange, answer)
+    return answer
+
+
+#: Values message.json takes, put in place of a field the server filled from an undefined value.
+_PLACEHOLDERS: dict[str, Any] = {"message": "", "conversationId": 1, "is_reply": False, "parent": None}
 
 
 def no_server_error(exchange: Exchange) -> None:
@@ -145,9 +149,9 @@ def conversation_matches(exchange: Exchange, message: dict[str, Any], conversati
 
 def same_integer(got: Any, sent: int) -> bool:
     """``got`` is the integer ``sent``; past 2^53, the nearest double of it too (JavaScript's numbers)."""
-    if isinstance(got, bool) or not isinstance(got, int):
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
         return False
-    return got == sent or (abs(sent) > 2**53 and float(got) == float(sent))
+    return (isinstance(got, int) and got == sent) or (abs(sent) > 2**53 and float(got) == float(sent))
 
 
 def text_echoed(exchange: Exchange, message: dict[str, Any], sent: str) -> None:

@@ -136,6 +136,8 @@ class Context:
         parent = message.get("parent")
         named = parent.get("id") if isinstance(parent, dict) else parent
         reply = f", a reply to {named}" if message.get("is_reply") else ", a root"
+        if not domain.is_integer(probe.conversation):
+            reply += f", in conversation {json.dumps(message.get('conversationId'))}"
         self.lenient(f"{probe.what}: {kind}", exchange, f"stored message {stored}{invented}{reply}")
 
     def lenient(self, what: str, exchange: Exchange, detail: str = "") -> None:

@@ -14,7 +14,17 @@ import json
 import re
 from typing import Any
 
-__all__ = ["DOCUMENTED_KEYS", "LONG_MESSAGE", "SMALL_BODY", "Float", "decode", "is_integer", "outside", "size_is_open"]
+__all__ = [
+    "DOCUMENTED_KEYS",
+    "LONG_MESSAGE",
+    "SMALL_BODY",
+    "Float",
+    "Reason",
+    "decode",
+    "is_integer",
+    "outside",
+    "size_is_open",
+]
 
 #: The keys the doc names for the request body.
 DOCUMENTED_KEYS = ("message", "parent_id")
@@ -25,6 +35,26 @@ _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 #: stack's default limit is far away (Express's body limit, the smallest, is 100 KB).
 LONG_MESSAGE = 1000
 SMALL_BODY = 16 * 1024
+
+
+class Reason(str):
+    """Why a request is outside the domain, and the answer's fields that echo what the doc leaves undefined.
+
+    What a server stores from a value the doc does not define is its own choice (a word in the
+    path read as conversation 0, ``null`` stored as ``""``): those fields are not judged.
+    """
+
+    fields: tuple[str, ...]
+
+    def __new__(cls, text: str, fields: tuple[str, ...]) -> Reason:
+        """The reason ``text``, whose undefined value the answer's ``fields`` echo."""
+        reason = super().__new__(cls, text)
+        reason.fields = fields
+        return reason
+
+
+#: The answer's fields that a request's body decides.
+_BODY_FIELDS = ("message", "is_reply", "parent")
 
 
 class Float(float):
@@ -72,31 +102,31 @@ def is_integer(segment: str) -> bool:
     return _INTEGER.fullmatch(segment) is not None
 
 
-def outside(segment: str, content_type: str | None, content: bytes) -> tuple[str, ...]:
+def outside(segment: str, content_type: str | None, content: bytes) -> tuple[Reason, ...]:
     """Why a creation request is outside the documented domain, each reason a kind; empty when the doc defines it.
 
     ``segment`` is the path's conversation as sent, ``content_type`` the header (``None``: absent).
     """
     reasons = []
     if not is_integer(segment):
-        reasons.append("the path's conversation is not an integer")
+        reasons.append(Reason("the path's conversation is not an integer", ("conversationId",)))
     media, _, parameters = (content_type or "").partition(";")
     if media.strip().lower() != "application/json" or parameters.strip().lower() not in ("", "charset=utf-8"):
-        reasons.append("the content type is not application/json")
+        reasons.append(Reason("the content type is not application/json", _BODY_FIELDS))
     try:
         body = decode(content)
     except ValueError as exc:
-        return (*reasons, f"the body is not strict JSON ({exc})")
+        return (*reasons, Reason(f"the body is not strict JSON ({exc})", _BODY_FIELDS))
     if not isinstance(body, dict):
-        return (*reasons, "the body is not a JSON object")
+        return (*reasons, Reason("the body is not a JSON object", _BODY_FIELDS))
     if any(key not in DOCUMENTED_KEYS for key in body):
-        reasons.append("the body has fields the doc does not name")
+        reasons.append(Reason("the body has fields the doc does not name", ()))
     message = body.get("message")
     if not isinstance(message, str) or not _unicode(message):
-        reasons.append("message is not a string" if "message" in body else "message is missing")
+        reasons.append(Reason("message is not a string" if "message" in body else "message is missing", ("message",)))
     parent = body.get("parent_id")
     if parent is not None and (isinstance(parent, (bool, Float)) or not isinstance(parent, int)):
-        reasons.append("parent_id is not an integer or null")
+        reasons.append(Reason("parent_id is not an integer or null", ("is_reply", "parent")))
     return tuple(reasons)
 
 

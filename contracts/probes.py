@@ -70,7 +70,7 @@ class Probe:
         return messages_path(self.conversation)
 
     @cached_property
-    def outside(self) -> tuple[str, ...]:
+    def outside(self) -> tuple[domain.Reason, ...]:
         """Why the request is outside the documented domain (``domain.outside``); empty: the doc defines it."""
         return domain.outside(self.conversation, self.content_type, self.content)
 

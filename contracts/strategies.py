@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 from message_api_kit import schemas
+from message_api_kit.contracts._jsonschema import from_schema
 from message_api_kit.contracts.probes import MAX_ID, Probe, Reading, folds_to_documented, json_probe, spellings
 from message_api_kit.contracts.transport import dumps
 

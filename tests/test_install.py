@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Inside pyproject.toml's ranges, and not the versions constraints.txt pins.
-OTHER_RELEASES = {"pytest": "8.3.5", "flask": "3.0.3", "werkzeug": "3.0.6"}
+#: Inside pyproject.toml's ranges, and not the versions constraints.txt pins: the oldest Hypothesis the range admits.
+OTHER_RELEASES = {"pytest": "8.3.5", "flask": "3.0.3", "werkzeug": "3.0.6", "hypothesis": "6.100.0"}
 
 
 def readme_plugin_example() -> str:
@@ -37,19 +37,79 @@ def test_the_kit_installs_beside_other_pytest_and_flask_releases_and_the_readme_
     )
     assert install.returncode == 0, install.stdout + install.stderr
     versions = subprocess.run(
-        [python, "-c", "import flask, pytest, importlib.metadata as m; print(m.version('flask'), pytest.__version__)"],
+        [
+            python,
+            "-c",
+            "import flask, pytest, hypothesis as h; import importlib.metadata as m;"
+            " print(m.version('flask'), pytest.__version__, h.__version__)",
+        ],
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split()
-    assert versions == [OTHER_RELEASES["flask"], OTHER_RELEASES["pytest"]]
+    assert versions == [OTHER_RELEASES["flask"], OTHER_RELEASES["pytest"], OTHER_RELEASES["hypothesis"]]
     (tmp_path / "test_readme.py").write_text(readme_plugin_example())
+    (tmp_path / "test_contract.py").write_text(CONTRACT_TEST)
     run = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_readme.py"],
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_readme.py", "test_contract.py"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
         check=False,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "1 passed" in run.stdout
+    expected = len(CONTRACT_CHECKS) + readme_plugin_example().count("\ndef test_")
+    assert f"{expected} passed" in run.stdout
+
+
+#: A contract run through the plugin, against its live fake.
+CONTRACT_CHECKS = ("conformance", "invalid-bodies", "replies")
+CONTRACT_TEST = (
+    "from message_api_kit.contracts.testing import contract_tests\n\n"
+    f"test_contract = contract_tests({list(CONTRACT_CHECKS)})\n"
+)
+
+#: A project of a user's own: packages named as the kit's folders, found through pytest's pythonpath.
+PROJECT_FILES = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+    "schemas/__init__.py": 'USER = "the project\'s own schemas"\n',
+    "contracts/__init__.py": 'TERMS = "the project\'s own contracts"\n',
+    "mockserver/__init__.py": 'NAME = "the project\'s own mockserver"\n',
+    "tests/test_own_packages.py": (
+        "import contracts, mockserver, schemas\n\n"
+        "def test_the_project_keeps_its_own_packages():\n"
+        "    assert (schemas.USER, contracts.TERMS, mockserver.NAME) == (\n"
+        '        "the project\'s own schemas", "the project\'s own contracts", "the project\'s own mockserver")\n'
+    ),
+    "tests/test_contract.py": CONTRACT_TEST,
+}
+
+
+@pytest.mark.slow
+def test_a_project_with_its_own_schemas_and_contracts_installs_the_newest_releases_and_its_tests_pass(tmp_path):
+    # No constraints: every dependency at its newest release, as a project adding the kit today gets it.
+    project = tmp_path / "project"
+    for name, text in PROJECT_FILES.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+    (project / "tests" / "test_readme.py").write_text(readme_plugin_example())
+    env = tmp_path / "env"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    # The README's line, with -v so that the build's own warnings are shown (pip hides them otherwise).
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "-v", str(ROOT)], capture_output=True, text=True, check=False, cwd=project
+    )
+    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
+    built = install.stdout + install.stderr
+    assert not re.search(r"(Setuptools|BuildBackend|Deprecation)\w*Warning", built), built[-3000:]
+    run = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
+    expected = 1 + len(CONTRACT_CHECKS) + readme_plugin_example().count("\ndef test_")
+    assert f"{expected} passed" in run.stdout, run.stdout[-2000:]

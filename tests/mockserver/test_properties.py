@@ -4,9 +4,9 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 from message_api_kit import schemas
+from message_api_kit.contracts._jsonschema import from_schema
 from message_api_kit.mockserver import MockConfig, create_app
 
 JSON = st.recursive(

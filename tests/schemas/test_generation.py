@@ -5,9 +5,9 @@ from functools import cache
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 
 from message_api_kit import schemas
+from message_api_kit.contracts._jsonschema import from_schema
 
 
 @cache

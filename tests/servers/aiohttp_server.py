@@ -1,0 +1,72 @@
+"""POST /conversations/{conversation}/messages on aiohttp, as its documentation teaches (``request.json()``).
+
+MODE=truthy-parent is a bug of this kind of code: ``if body.get("parent_id"):`` takes 0 for "no parent".
+"""
+
+import asyncio
+import itertools
+import os
+import time
+
+from aiohttp import web
+
+MESSAGES: dict[int, dict] = {}
+IDS = itertools.count(1)
+AUTHOR = {"id": 1, "name": "John Doe"}
+
+
+def problem(status: int, detail: str) -> web.Response:
+    return web.json_response({"error": detail}, status=status)
+
+
+async def create_message(request: web.Request) -> web.Response:
+    try:
+        conversation = int(request.match_info["conversation"])
+    except ValueError:
+        return problem(404, "no such conversation")
+    try:
+        body = await request.json()
+    except ValueError:  # not JSON, or not UTF-8
+        return problem(400, "the body is not JSON")
+    if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+        return problem(422, "message must be a string")
+    parent_id = body.get("parent_id")
+    if parent_id is not None and (isinstance(parent_id, bool) or not isinstance(parent_id, int)):
+        return problem(422, "parent_id must be an integer")
+    parent = None
+    if parent_id if os.environ.get("MODE") == "truthy-parent" else parent_id is not None:
+        parent = MESSAGES.get(parent_id)
+        if parent is None or parent["conversationId"] != conversation:
+            return problem(404, "no such parent in this conversation")
+    message = {
+        "id": next(IDS),
+        "type": "text",
+        "conversationId": conversation,
+        "is_reply": parent is not None,
+        "parent": None if parent is None else {"id": parent["id"]},
+        "deleted": False,
+        "message": body["message"],
+        "date": int(time.time()),
+        "edited_at": None,
+        "reactions": [],
+        "author": AUTHOR,
+        "files": [],
+        "voice": None,
+    }
+    MESSAGES[message["id"]] = message
+    return web.json_response(message, status=201)
+
+
+async def main() -> None:
+    app = web.Application()
+    app.router.add_post("/conversations/{conversation}/messages", create_message)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", int(os.environ.get("PORT", "0")))
+    await site.start()
+    print(f"PORT {runner.addresses[0][1]}", flush=True)
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
