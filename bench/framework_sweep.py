@@ -1,40 +1,67 @@
 """Contract checks on correct servers of stacks the rules were not written from (``python -m bench.framework_sweep``).
 
 Each server of ``tests/servers`` (Fastify, Koa, aiohttp, Falcon, written as their documentation
-teaches) runs once correct and once per bug of its own stack; the checks run at every seed
-against each. Prints false alarms (a correct server failed) and catches (a bug found), per
-server, and the time of one run. Needs ``npm ci --prefix tests/servers``.
+teaches) runs once correct and once per bug of its own stack. Our checks run at every seed
+against each, and Schemathesis (``st run`` on the vendor's OpenAPI document, ``--checks all``)
+at fewer seeds: it takes longer a run. Prints, per server and mode, how many runs failed: on a
+correct server a false alarm, on a bug a catch. Needs ``npm ci --prefix tests/servers``.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+from bench._serve import PYTHON
+from message_api_kit import schemas
 from message_api_kit.contracts import RunConfig, run
 from tests.servers import SERVERS, serving
 
 
-def sweep(seeds: range) -> list[str]:
-    lines = [f"seeds {seeds.start}-{seeds.stop - 1}, default settings (15 examples a check)", ""]
-    lines += ["| server | mode | runs | failed | seconds a run |", "|---|---|---|---|---|"]
-    for name, server in SERVERS.items():
-        for bug in ("", *server.bugs):
-            failed, started = 0, time.perf_counter()
-            with serving(name, bug) as url:
-                for seed in seeds:
-                    report = run(RunConfig(base_url=url, conversation=1, other_conversation=2, seed=seed))
-                    failed += report.exit_code != 0
-            seconds = (time.perf_counter() - started) / len(seeds)
-            mode = f"bug: {bug}" if bug else "correct"
-            lines.append(f"| {name} | {mode} | {len(seeds)} | {failed} | {seconds:.2f} |")
-            print(lines[-1], flush=True)
+def _ours(url: str, seed: int) -> bool:
+    return run(RunConfig(base_url=url, conversation=1, other_conversation=2, seed=seed)).exit_code != 0
+
+
+def _schemathesis(url: str, seed: int, document: Path) -> bool:
+    st = str(Path(PYTHON).with_name("st"))
+    argv = [st, "run", str(document), "--url", url, "--checks", "all", "--seed", str(seed), "--no-color"]
+    with tempfile.TemporaryDirectory() as workdir:  # it caches the failures it found in its directory
+        return subprocess.run(argv, capture_output=True, cwd=workdir, timeout=600, check=False).returncode != 0
+
+
+def sweep(ours: range, theirs: range) -> list[str]:
+    lines = [
+        f"ours at seeds {ours.start}-{ours.stop - 1} (default settings); Schemathesis at seeds"
+        f" {theirs.start}-{theirs.stop - 1} (--checks all, the vendor's /openapi.json)",
+        "",
+        "| server | mode | ours: runs failed | s a run | Schemathesis: runs failed | s a run |",
+        "|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        document = Path(folder) / "openapi.json"
+        document.write_text(json.dumps(schemas.vendor_document()))
+        for name, server in SERVERS.items():
+            for bug in ("", *server.bugs):
+                figures = []
+                for seeds, judge in ((ours, _ours), (theirs, lambda u, s: _schemathesis(u, s, document))):
+                    started = time.perf_counter()
+                    with serving(name, bug) as url:
+                        failed = sum(judge(url, seed) for seed in seeds)
+                    figures.append(f"{failed}/{len(seeds)} | {(time.perf_counter() - started) / len(seeds):.2f}")
+                mode = f"bug: {bug}" if bug else "correct"
+                lines.append(f"| {name} | {mode} | {figures[0]} | {figures[1]} |")
+                print(lines[-1], flush=True)
     return lines
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    print("\n".join(sweep(range(count))))
+    ours = int(sys.argv[1]) if len(sys.argv) > 1 else 50
+    theirs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    print("\n".join(sweep(range(ours), range(theirs))))
 
 
 if __name__ == "__main__":

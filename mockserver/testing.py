@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from message_api_kit.mockserver.app import sessions_of, store_of
-from message_api_kit.mockserver.faults import Failure, Latency
+from message_api_kit.mockserver.clock import ClockOutOfRange
+from message_api_kit.mockserver.errors import SchemaViolation
 from message_api_kit.mockserver.render import message_json
 from message_api_kit.mockserver.seed import Seed, SeedResult
 from message_api_kit.mockserver.server import LiveServer
@@ -17,6 +18,29 @@ from message_api_kit.schemas import SESSION_HEADER
 
 class ServerError(AssertionError):
     """The fake raised an unexpected exception while serving a request of this test."""
+
+
+class ControlError(ValueError):
+    """A control was called with arguments its HTTP operation would refuse; the message names each argument."""
+
+
+def _document(**arguments: Any) -> dict[str, Any]:
+    """The arguments given, as the operation's JSON body takes them (``None``: absent; 503.0 is 503)."""
+    return {
+        name: int(value) if isinstance(value, float) and value.is_integer() else value
+        for name, value in arguments.items()
+        if value is not None
+    }
+
+
+def _checked(call: str, schema: str, doc: Any, names: Mapping[str, str] = {}) -> None:  # read only
+    """Validate ``doc`` as the HTTP operation does, or raise ``ControlError`` naming the arguments."""
+    try:
+        validate(schema, doc)
+    except SchemaViolation as exc:
+        field = [(error.pointer.rsplit("/", 1)[-1], error.detail) for error in exc.errors]
+        said = "; ".join(f"{names.get(name, name)}: {detail}" for name, detail in field)
+        raise ControlError(f"{call}: {said}") from None
 
 
 class MockServer:
@@ -83,8 +107,13 @@ class MockServer:
     # -- faults --------------------------------------------------------------
 
     def slow_down(self, min_ms: float, max_ms: float | None = None, route: str = "*") -> None:
-        """Delay answers by ``min_ms`` ms, or a random time up to ``max_ms``; replaces earlier faults."""
-        self.store.faults.set(latency=[Latency(min_ms, max_ms, route)])
+        """Delay answers by ``min_ms`` ms, or a random time up to ``max_ms``; replaces earlier faults.
+
+        The arguments are checked as ``PUT /__mock__/faults`` checks them (``ControlError``).
+        """
+        doc = {"latency": [_document(min_ms=min_ms, max_ms=max_ms, route=route)]}
+        _checked("slow_down()", "faults", doc)
+        self.store.faults.set_json(doc)
 
     def fail(
         self,
@@ -95,8 +124,14 @@ class MockServer:
         drop: bool = False,
         route: str = "*",
     ) -> None:
-        """Fail the next ``count`` requests, or a ``rate`` of them; replaces earlier faults."""
-        self.store.faults.set(failures=[Failure(status=status, count=count, rate=rate, drop=drop, route=route)])
+        """Fail the next ``count`` requests, or a ``rate`` of them; replaces earlier faults.
+
+        The arguments are checked as ``PUT /__mock__/faults`` checks them (``ControlError``):
+        ``route`` is ``"*"`` or an operation id, ``status`` an integer from 400 to 599.
+        """
+        doc = {"failures": [_document(status=status, count=count, rate=rate, drop=drop, route=route)]}
+        _checked("fail()", "faults", doc)
+        self.store.faults.set_json(doc)
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""
@@ -105,12 +140,21 @@ class MockServer:
     # -- clock -----------------------------------------------------------------
 
     def freeze_time(self, at: float | None = None) -> None:
-        """Hold the fake's clock at ``at`` Unix seconds (default: now)."""
+        """Hold the fake's clock at ``at`` Unix seconds (default: now), checked as ``POST /__mock__/clock`` does."""
+        if at is not None:
+            doc = _document(freeze=at)
+            _checked("freeze_time()", "clock", doc, {"freeze": "at"})
+            at = doc["freeze"]
         self.store.clock.freeze(at)
 
     def advance_time(self, seconds: float) -> None:
-        """Move the fake's clock forward."""
-        self.store.clock.advance(seconds)
+        """Move the fake's clock forward by whole ``seconds``, checked as ``POST /__mock__/clock`` does."""
+        doc = _document(advance=seconds)
+        _checked("advance_time()", "clock", doc, {"advance": "seconds"})
+        try:
+            self.store.clock.advance(doc["advance"])
+        except ClockOutOfRange as exc:
+            raise ControlError(f"advance_time(): seconds: {exc}") from None
 
     def real_time(self) -> None:
         """Follow the real clock again."""

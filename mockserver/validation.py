@@ -140,11 +140,30 @@ def validate(schema: str, doc: Any) -> None:
     and its word is final should the two ever disagree.
     """
     if schemas.is_valid(schema, doc):
-        return
-    errors = [field for error in schemas.validator(schema).iter_errors(doc) for field in _field_errors(error)]
+        errors = []
+    else:
+        errors = [field for error in schemas.validator(schema).iter_errors(doc) for field in _field_errors(error)]
+    errors += [] if errors else _BEYOND_SCHEMA.get(schema, _nothing)(doc)
     if not errors:
         return
     raise SchemaViolation("; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in errors), errors)
+
+
+def _nothing(doc: Any) -> list[FieldError]:
+    return []
+
+
+def _latency_bounds(doc: Any) -> list[FieldError]:
+    """A latency rule's ``max_ms`` is at least its ``min_ms`` (JSON Schema cannot compare two fields)."""
+    return [
+        FieldError(f"/latency/{index}/max_ms", f"must be at least min_ms ({rule['min_ms']}), not {rule['max_ms']}")
+        for index, rule in enumerate(doc.get("latency", ()))
+        if rule.get("max_ms") is not None and rule["max_ms"] < rule["min_ms"]
+    ]
+
+
+#: Rules a schema cannot state, checked once the document keeps its schema.
+_BEYOND_SCHEMA = {"faults": _latency_bounds}
 
 
 def _pointer(parts: Any) -> str:
