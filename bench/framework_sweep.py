@@ -1,10 +1,11 @@
 """Contract checks on correct servers of stacks the rules were not written from (``python -m bench.framework_sweep``).
 
-Each server of ``tests/servers`` (Fastify, Koa, aiohttp, Falcon, written as their documentation
-teaches) runs once correct and once per bug of its own stack. Our checks run at every seed
-against each, and Schemathesis (``st run`` on the vendor's OpenAPI document, ``--checks all``)
-at fewer seeds: it takes longer a run. Prints, per server and mode, how many runs failed: on a
-correct server a false alarm, on a bug a catch. Needs ``npm ci --prefix tests/servers``.
+Each server of ``tests/servers`` (Fastify, Koa, aiohttp, Falcon, Hono, Tornado, written as
+their documentation teaches) runs once correct and once per bug of its own stack. Our checks
+run at every seed against each, and Schemathesis (``st run`` on the vendor's OpenAPI document,
+``--checks all``) at fewer seeds: it takes longer a run. Prints, per server and mode, how many
+runs failed: on a correct server a false alarm, on a bug a catch.
+``python -m bench.framework_sweep [OURS [THEIRS [NAME ...]]]``; needs ``npm ci --prefix tests/servers``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _schemathesis(url: str, seed: int, document: Path) -> bool:
         return subprocess.run(argv, capture_output=True, cwd=workdir, timeout=600, check=False).returncode != 0
 
 
-def sweep(ours: range, theirs: range) -> list[str]:
+def sweep(ours: range, theirs: range, names: list[str]) -> list[str]:
     lines = [
         f"ours at seeds {ours.start}-{ours.stop - 1} (default settings); Schemathesis at seeds"
         f" {theirs.start}-{theirs.stop - 1} (--checks all, the vendor's /openapi.json)",
@@ -44,8 +45,8 @@ def sweep(ours: range, theirs: range) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         document = Path(folder) / "openapi.json"
         document.write_text(json.dumps(schemas.vendor_document()))
-        for name, server in SERVERS.items():
-            for bug in ("", *server.bugs):
+        for name in names:
+            for bug in ("", *SERVERS[name].bugs):
                 figures = []
                 for seeds, judge in ((ours, _ours), (theirs, lambda u, s: _schemathesis(u, s, document))):
                     started = time.perf_counter()
@@ -61,7 +62,8 @@ def sweep(ours: range, theirs: range) -> list[str]:
 def main() -> None:
     ours = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     theirs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    print("\n".join(sweep(range(ours), range(theirs))))
+    names = sys.argv[3:] or list(SERVERS)
+    print("\n".join(sweep(range(ours), range(theirs), names)))
 
 
 if __name__ == "__main__":
