@@ -43,7 +43,12 @@ def _rate(value: str | None) -> float | None:
     return rate
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Also: contracts diff --base-url REAL --fake-url FAKE --conversation N: the same requests to a real"
+    " server and the fake, every difference reported, and a profile that calibrates the fake"
+    " (contracts diff --help).",
+)
 @click.option("--base-url", required=True, help="The server under test, e.g. https://staging.example.com/api.")
 @click.option("--conversation", type=click.IntRange(1), help="Conversation the run writes to (required: no default).")
 @click.option("--other-conversation", type=click.IntRange(1), help="A second one, for cross-conversation rules.")

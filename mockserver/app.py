@@ -60,8 +60,8 @@ def _from_a_script(view: Callable[..., Response]) -> Callable[..., Response]:
     def guarded(**kwargs: Any) -> Response:
         if schemas.ADMIN_HEADER not in request.headers:
             raise Forbidden(
-                f"a change to the fake's state without a JSON body needs the {schemas.ADMIN_HEADER} header,"
-                " so that no HTML form on another site can make it"
+                f"this request has no {schemas.ADMIN_HEADER} header: {request.method} {request.path} needs it"
+                " (any value), so that no HTML form on another site can change the fake"
             )
         return view(**kwargs)
 

@@ -178,11 +178,11 @@ def serve(
         server = ProductionServer(partial(create_app, config), options)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    server.run(on_ready=partial(_announce, server.url, host))
+    server.run(on_ready=partial(_announce, server.url, host, config, profile_path))
     click.echo("mockserver: stopped")
 
 
-def _announce(url: str, host: str) -> None:
+def _announce(url: str, host: str, config: MockConfig, profile_path: Path | None) -> None:
     click.echo(f"mockserver: serving the fake at {url}")
     click.echo(f"  dashboard: {url}{schemas.operation('getDashboard').path}")
     body = '{"message": "hi"}'
@@ -194,6 +194,12 @@ def _announce(url: str, host: str) -> None:
     click.echo(f"  docs:    {url}{schemas.operation('getVendorDocument').path} (the vendor's contract)")
     click.echo(f"           {url}{schemas.operation('getFakeDocument').path} (the fake's own API)")
     click.echo(f"  journal: {url}{schemas.operation('getJournal').path}")
+    state = f"kept in {config.state_file}" if config.state_file else "in memory (--state-file PATH keeps it)"
+    click.echo(f"  state:   {state}{', each commit synced to disk' if config.fsync else ''}")
+    origins = ", ".join(config.cors_origins) + " (with credentials)" if config.cors_origins else None
+    click.echo(f"  origins: {origins or 'any, on the vendor API; none on /__mock__/ (--cors-origin names some)'}")
+    if profile_path is not None:
+        click.echo(f"  profile: {profile_path} (answers as the real server it was written from)")
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
     click.echo("  stop:    Ctrl-C")

@@ -50,8 +50,13 @@ async function call(method, path, body) {
   return { status: answer.status, ok: answer.ok, json, text };
 }
 
+// One form for every time on the page: ISO 8601 in UTC, as the fake's clock counts.
 function date(seconds) {
   return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+function count(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 // -- threads ---------------------------------------------------------------------------------
@@ -88,7 +93,7 @@ function thread(conversation, messages) {
   const shown = messages.length < conversation.messages ? ` (the first ${messages.length})` : "";
   return el(
     "article", { class: "conversation", "aria-label": `Conversation ${conversation.id}` },
-    el("h3", { text: `Conversation ${conversation.id} · ${conversation.messages} messages${shown}` }),
+    el("h3", { text: `Conversation ${conversation.id} · ${count(conversation.messages, "message")}${shown}` }),
     roots,
   );
 }
@@ -136,7 +141,7 @@ function renderJournal() {
     const open = el("button", { type: "button", class: "link", text: `${entry.method} ${entry.path}` });
     open.addEventListener("click", () => showEntry(entry));
     rows.push(el("tr", { class: `status-${String(entry.status)[0]}` },
-      el("td", { text: new Date(entry.time * 1000).toLocaleTimeString() }),
+      el("td", { text: date(entry.time) }),
       el("td", {}, open),
       el("td", { text: entry.status ? String(entry.status) : "dropped" }),
       el("td", { text: entry.duration_ms.toFixed(1) }),
@@ -239,16 +244,18 @@ async function seed(event) {
     JSON.parse(text);
   } catch (error) {
     errors.append(el("li", { text: `(body): not JSON: ${error.message}` }));
+    say("Seed refused: not JSON.");
     return;
   }
   const answer = await call("POST", `${ADMIN}/seed`, text);
   if (answer.ok) {
-    say(`Seeded: ${answer.json.messages.length} messages, ${answer.json.users} users.`);
+    say(`Seeded: ${count(answer.json.messages.length, "message")}, ${count(answer.json.users, "user")}.`);
     refreshThreads();
     return;
   }
   const problems = answer.json && answer.json.errors ? answer.json.errors : [{ pointer: "", detail: answer.json ? answer.json.detail : answer.text }];
   for (const problem of problems) errors.append(el("li", { class: "error", text: `${problem.pointer || "(body)"}: ${problem.detail}` }));
+  say(`Seed refused: ${count(problems.length, "error")}, listed under the form.`);
 }
 
 async function clock(event) {

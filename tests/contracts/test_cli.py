@@ -117,3 +117,8 @@ def test_list_checks_names_every_check(capsys):
     assert main(["--base-url", "http://x", "--list-checks"]) == 0
     out = capsys.readouterr().out
     assert all(check.name in out for check in CHECKS)
+
+
+def test_help_names_the_diff_command(capsys):
+    assert main(["--help"]) == 0
+    assert "contracts diff" in " ".join(capsys.readouterr().out.split())

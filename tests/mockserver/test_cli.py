@@ -123,3 +123,30 @@ def test_serve_answers_loopback_and_allowed_hosts_only():
             f"{live.url}/conversations/1/messages", json={"message": "x"}, headers={"Host": "evil.test"}
         )
         assert refused.json()["type"] == "urn:mockserver:problem:forbidden"
+
+
+def test_the_banner_says_where_the_state_lives_which_origins_and_which_profile(monkeypatch, capsys, tmp_path):
+    from message_api_kit.mockserver import cli
+
+    class FakeServer:
+        url = "http://127.0.0.1:1234"
+
+        def __init__(self, load_app, options):
+            pass
+
+        def run(self, on_ready):
+            on_ready()
+
+    monkeypatch.setattr(cli, "ProductionServer", FakeServer)
+    profile = tmp_path / "profile.json"
+    profile.write_text('{"format": 1, "success_status": 200, "type": "text", "parent_form": "id", "rejections": {}}')
+    state = tmp_path / "fake.db"
+    argv = ["serve", "--state-file", str(state), "--cors-origin", "http://localhost:5173", "--profile", str(profile)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"  state:   kept in {state}\n" in out
+    assert "  origins: http://localhost:5173 (with credentials)\n" in out
+    assert f"  profile: {profile} " in out
+    assert main(["serve"]) == 0
+    out = capsys.readouterr().out
+    assert "  state:   in memory" in out and "  origins: any, on the vendor API" in out and "profile:" not in out

@@ -126,3 +126,11 @@ def test_allowed_hosts_are_answered_and_star_answers_any():
     assert named.get("/__mock__/journal", headers={"Host": "other.internal"}).status_code == 403
     anything = create_app(MockConfig(allowed_hosts=("*",))).test_client()
     assert anything.get("/__mock__/journal", headers={"Host": "whatever.example"}).status_code == 200
+
+
+def test_a_reset_with_a_json_body_but_no_admin_header_says_what_is_missing(client):
+    answer = client.post("/__mock__/reset", json={"please": True})
+    assert answer.status_code == 403
+    assert answer.get_json()["detail"].startswith(
+        "this request has no X-Mock-Admin header: POST /__mock__/reset needs it"
+    )

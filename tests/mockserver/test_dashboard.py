@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -61,7 +62,8 @@ def page(browser, fake):
 
 
 def wait(driver, seconds: float) -> WebDriverWait:
-    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+    # The page re-renders as it polls: an element read mid-render is looked up again.
+    return WebDriverWait(driver, seconds, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException])
 
 
 def create(fake: LiveServer, text: str, parent_id: int | None = None, session: str | None = None) -> dict:
@@ -138,6 +140,20 @@ def test_a_bad_seed_shows_the_pointer_of_each_error(page, fake):
     shown = [e.text for e in errors]
     assert any(text.startswith("/messages/0/conversation:") for text in shown), shown
     assert "/users/0/id: is required" in shown, shown
+    # The status line speaks of the seed, not of whatever was done before it.
+    assert page.find_element(By.ID, "status").text == f"Seed refused: {len(shown)} errors, listed under the form."
+
+
+def test_counts_and_times_read_as_one_person_writes_them(page, fake):
+    httpx.post(f"{fake.url}/conversations/9/messages", json={"message": "the only one"}).raise_for_status()
+    heading = wait(page, 3).until(
+        lambda d: next(
+            (t for t in (h.text for h in d.find_elements(By.CSS_SELECTOR, "h3")) if "Conversation 9" in t), 0
+        )
+    )
+    assert heading == "Conversation 9 · 1 message"
+    first_time = wait(page, 3).until(lambda d: d.find_element(By.CSS_SELECTOR, "#journal-rows tr td").text)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", first_time), first_time
 
 
 def test_the_api_is_described_and_its_form_creates_a_message(page, fake):
@@ -217,6 +233,6 @@ def test_a_seed_file_uploaded_in_the_page_is_loaded(page, fake, tmp_path):
     seed.write_text(json.dumps(doc))
     page.find_element(By.ID, "seed-file").send_keys(str(seed))
     page.find_element(By.CSS_SELECTOR, "#seed-form button[type=submit]").click()
-    wait(page, 3).until(lambda d: "Seeded: 1 messages, 1 users." in d.find_element(By.ID, "status").text)
+    wait(page, 3).until(lambda d: "Seeded: 1 message, 1 user." in d.find_element(By.ID, "status").text)
     thread = wait(page, 3).until(lambda d: "from a file" in d.find_element(By.ID, "thread-list").text and d)
     assert "Uploaded User" in thread.find_element(By.ID, "thread-list").text
