@@ -15,8 +15,8 @@ from message_api_kit.contracts.catalog import CHECKS, ContractCheck
 from message_api_kit.contracts.diff import run_diff
 from message_api_kit.contracts.failures import BudgetExhausted, Unreachable
 from message_api_kit.contracts.profile import observe
-from message_api_kit.contracts.runner import CheckResult, RunConfig, UsageError, parse_header, run
-from message_api_kit.contracts.transport import Transport
+from message_api_kit.contracts.runner import CheckResult, Report, RunConfig, UsageError, parse_header, run
+from message_api_kit.contracts.transport import MAX_ANSWER_BYTES, Transport
 
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -56,7 +56,20 @@ def _rate(value: str | None) -> float | None:
 @click.option("--max-examples", default=15, show_default=True, type=click.IntRange(1), help="Examples per check.")
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second, e.g. 10/s.")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a whole exchange may take.",
+)
+@click.option(
+    "--max-answer-bytes",
+    default=MAX_ANSWER_BYTES,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="The largest answer read, before and after decompression; past it, a failure.",
+)
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
 @click.option("--checks", "checks", multiple=True, help="Only these checks (comma-separated or repeated).")
 @click.option("--exclude-checks", multiple=True, help="All checks but these.")
@@ -75,6 +88,7 @@ def cli(
     seed: int | None,
     rate_limit: str | None,
     timeout: float,
+    max_answer_bytes: int,
     date_tolerance: float,
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
@@ -104,6 +118,7 @@ def cli(
             seed=seed,
             rate_limit=_rate(rate_limit),
             timeout=timeout,
+            max_answer_bytes=max_answer_bytes,
             checks=_names(checks),
             exclude_checks=_names(exclude_checks),
             date_tolerance=date_tolerance,
@@ -126,8 +141,15 @@ def cli(
         return 0
     progress = _Progress()
     report = run(config, on_start=progress.start, on_request=progress.tick, on_result=progress.done)
+    return _reported(report, junit_xml)
+
+
+def _reported(report: Report, junit_xml: Path | None) -> int:
+    """Print the report, write its JUnit file, and return the exit status (the JUnit file also on exit 2)."""
     if report.unreachable is not None:
         click.echo(f"contracts: error: {report.redact(report.unreachable)}", err=True)
+        if junit_xml is not None:
+            report.write_junit(junit_xml)
         return 2
     for result in report.results:
         if result.status in ("failed", "error"):
@@ -174,7 +196,20 @@ class _Progress:
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second to each server, e.g. 10/s.")
 @click.option("--budget", type=click.IntRange(1), help="At most this many requests to each server.")
-@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0.1), help="Seconds per request.")
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a whole exchange may take.",
+)
+@click.option(
+    "--max-answer-bytes",
+    default=MAX_ANSWER_BYTES,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="The largest answer read, before and after decompression; past it, a failure.",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["any", "contract"]),
@@ -202,6 +237,7 @@ def diff_cli(
     rate_limit: str | None,
     budget: int | None,
     timeout: float,
+    max_answer_bytes: int,
     fail_on: str,
     json_path: Path | None,
     html_path: Path | None,
@@ -213,7 +249,9 @@ def diff_cli(
         raise click.UsageError("Missing option '--conversation': name the conversation the run may write to.")
     seed = random.randrange(2**32) if seed is None else seed
     transports = [
-        Transport(url, dict(_header(h) for h in given), timeout, _rate(rate_limit), budget)
+        Transport(
+            url, dict(_header(h) for h in given), timeout, _rate(rate_limit), budget, max_answer_bytes=max_answer_bytes
+        )
         for url, given in ((base_url, headers), (fake_url, fake_headers))
     ]
     try:

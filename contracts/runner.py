@@ -21,7 +21,7 @@ from message_api_kit.contracts.catalog import CHECKS, ContractCheck
 from message_api_kit.contracts.context import Context, Note
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 from message_api_kit.contracts.probes import messages_path
-from message_api_kit.contracts.transport import REDACTED, Exchange, Transport, header_variable
+from message_api_kit.contracts.transport import MAX_ANSWER_BYTES, REDACTED, Exchange, Transport, header_variable
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
 #: report shows the last failing request found so far (measured in bench/catch_rate.py).
@@ -72,6 +72,8 @@ class RunConfig:
     exit_first: bool = False
     #: Show ``headers`` values in reports (otherwise redacted).
     show_secrets: bool = False
+    #: The largest answer read, before and after decompression: past it, a failure.
+    max_answer_bytes: int = MAX_ANSWER_BYTES
 
     def __post_init__(self) -> None:
         known = {check.name for check in CHECKS}
@@ -241,6 +243,11 @@ class Report:
             skipped=str(sum(r.status == "skipped" for r in self.results)),
             time=f"{sum(r.seconds for r in self.results):.3f}",
         )
+        if self.unreachable is not None:  # the run stopped before any check: say why, for the CI page
+            suite.set("errors", "1")
+            suite.set("tests", "1")
+            case = ET.SubElement(suite, "testcase", classname="contracts", name="reach the server")
+            ET.SubElement(case, "error", message=self.redact(self.unreachable)).text = self.redact(self.unreachable)
         for r in self.results:
             case = ET.SubElement(suite, "testcase", classname="contracts", name=r.check.name, time=f"{r.seconds:.3f}")
             if r.status in ("failed", "error"):
@@ -285,7 +292,13 @@ def run(
     run_seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
     report = Report(config, run_seed)
     transport = Transport(
-        config.base_url, config.headers, config.timeout, config.rate_limit, client=client, on_request=on_request
+        config.base_url,
+        config.headers,
+        config.timeout,
+        config.rate_limit,
+        client=client,
+        on_request=on_request,
+        max_answer_bytes=config.max_answer_bytes,
     )
     ctx = Context(
         transport,
@@ -327,6 +340,8 @@ def _first_creation(ctx: Context) -> str | None:
     try:
         exchange = ctx.transport.post_json(messages_path(ctx.conversation), {"message": "contract anchor"})
     except CheckFailure as failure:
+        if ctx.transport.stopped is not None:
+            return None  # an answer came, too large or too slow: the checks report it, once
         return f"no answer from {ctx.transport.base_url}: {failure.detail}"
     hint = WRONG_PLACE.get(exchange.status)
     if 300 <= exchange.status < 400:

@@ -8,6 +8,8 @@ import re
 import shlex
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +25,17 @@ MAX_429_RETRIES = 3
 SHOWN = 2000
 #: What a redacted header value is shown as.
 REDACTED = "***"
+#: The largest answer read, before and after decompression (``--max-answer-bytes``).
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+
+class _Refused(Exception):
+    """An answer the transport stops reading: too large, or too slow in coming."""
+
+    def __init__(self, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.title = title
+        self.detail = detail
 
 
 def dumps(body: Any) -> bytes:
@@ -59,8 +72,11 @@ class Exchange:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def json(self) -> Any:
-        """The answer's body parsed as JSON (raises ``ValueError`` if it is not)."""
-        return json.loads(self.body)
+        """The answer's body parsed as JSON (raises ``ValueError`` if it is not, or is nested past reading)."""
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deep to read") from None
 
     def _secret(self, name: str, show_secrets: bool) -> bool:
         return not show_secrets and name.lower() in self.secret_headers
@@ -109,6 +125,10 @@ def _cut(text: str) -> str:
 class Transport:
     """Sends requests to ``base_url`` with fixed headers, a rate limit, a budget, and 429 back-off.
 
+    A server under test may be broken or hostile: every exchange has a whole-request deadline
+    (``timeout``, from sending to the last byte of the answer, however slowly it drips) and
+    reads at most ``max_answer_bytes`` of the answer, counted before and after decompression;
+    past either, the exchange is a failure with the request that caused it.
     ``client`` may carry an in-process transport (``httpx.WSGITransport``) for tests.
     """
 
@@ -119,6 +139,9 @@ class Transport:
     budget: int | None = None
     client: httpx.Client | None = None
     on_request: Callable[[int], None] | None = None
+    max_answer_bytes: int = MAX_ANSWER_BYTES
+    #: The first answer too large or too slow: the run sends nothing more to such a server.
+    stopped: CheckFailure | None = None
     sent: int = 0
     _next_slot: float = 0.0
     #: Lower-case names of ``headers``: given for the run, so redacted in what it writes.
@@ -127,13 +150,20 @@ class Transport:
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
         self._secrets = frozenset(name.lower() for name in self.headers)
+        self._owns_client = self.client is None
         if self.client is None:
-            self.client = httpx.Client(timeout=self.timeout, follow_redirects=False)
+            self.client = self._new_client()
+        # One thread reads each answer, so that a deadline can stop a read that drips forever.
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contracts-reader")
+
+    def _new_client(self) -> httpx.Client:
+        return httpx.Client(timeout=self.timeout, follow_redirects=False)
 
     def close(self) -> None:
-        """Release the connections."""
+        """Release the connections and the reading thread."""
         if self.client is not None:
             self.client.close()
+        self._reader.shutdown(wait=False)
 
     @contextmanager
     def unlimited(self) -> Iterator[None]:
@@ -165,6 +195,13 @@ class Transport:
         a second one, is a failure that shows the request.
         """
         assert self.client is not None
+        if self.stopped is not None:
+            # Each more request to a server whose answers have no end would cost the whole deadline.
+            raise CheckFailure(
+                self.stopped.title,
+                f"{self.stopped.detail} (after it, the run sent nothing more to this server)",
+                *self.stopped.exchanges,
+            )
         all_headers = {**self.headers, **(headers or {})}
         url = f"{self.base_url}{path}"
         resets = 0
@@ -177,7 +214,13 @@ class Transport:
                 self.on_request(self.sent)
             sent_at = time.time()
             try:
-                response = self.client.request(method, url, content=content, headers=all_headers)
+                status, answer_headers, body = self._exchange(method, url, content, all_headers)
+            except _Refused as refused:
+                exchange = Exchange(
+                    method, url, all_headers, content, 0, {}, b"", sent_at, time.time(), refused.detail, self._secrets
+                )
+                self.stopped = CheckFailure(refused.title, f"{method} {url}: {refused.detail}", exchange)
+                raise self.stopped from None
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise Unreachable(f"cannot reach {self.base_url}: {exc}") from exc
             except httpx.TransportError as exc:
@@ -196,17 +239,53 @@ class Transport:
                 url=url,
                 request_headers=all_headers,
                 request_body=content,
-                status=response.status_code,
-                headers={k.lower(): v for k, v in response.headers.items()},
-                body=response.content,
+                status=status,
+                headers=answer_headers,
+                body=body,
                 sent_at=sent_at,
                 received_at=time.time(),
                 secret_headers=self._secrets,
             )
-            if response.status_code != 429 or attempt == MAX_429_RETRIES:
+            if status != 429 or attempt == MAX_429_RETRIES:
                 return exchange
-            time.sleep(_retry_after(response.headers.get("retry-after")))
+            time.sleep(_retry_after(answer_headers.get("retry-after")))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _exchange(
+        self, method: str, url: str, content: bytes, headers: Mapping[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send and read one answer within the deadline and the size cap; ``_Refused`` past either."""
+        deadline = time.monotonic() + self.timeout
+        reading = self._reader.submit(self._read, method, url, content, headers, deadline)
+        try:
+            return reading.result(timeout=self.timeout + 1.0)
+        except FutureTimeout:
+            # The answer drips slower than any read timeout can see (its head byte by byte): close
+            # the connections under the reading thread, which ends its read, and start afresh.
+            if self._owns_client and self.client is not None:
+                self.client.close()
+                self.client = self._new_client()
+            raise _Refused("answer took too long", f"no whole answer within {self.timeout:g} s (--timeout)") from None
+
+    def _read(
+        self, method: str, url: str, content: bytes, headers: Mapping[str, str], deadline: float
+    ) -> tuple[int, dict[str, str], bytes]:
+        assert self.client is not None
+        limit = self.max_answer_bytes
+        with self.client.stream(method, url, content=content, headers=headers) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise _Refused(
+                    "answer too large", f"the answer declares {declared} bytes, over {limit} (--max-answer-bytes)"
+                )
+            body = bytearray()
+            for chunk in response.iter_bytes():  # decompressed: a small gzip bomb stops at the cap too
+                body += chunk
+                if len(body) > limit:
+                    raise _Refused("answer too large", f"the answer passed {limit} bytes (--max-answer-bytes)")
+                if time.monotonic() > deadline:
+                    raise _Refused("answer took too long", f"no whole answer within {self.timeout:g} s (--timeout)")
+            return response.status_code, {k.lower(): v for k, v in response.headers.items()}, bytes(body)
 
     def _wait_for_slot(self) -> None:
         if not self.rate_limit:
