@@ -21,6 +21,9 @@ class JournalEntry(NamedTuple):
     duration_ms: float
     request_body: bytes
     response_body: bytes
+    #: The request's headers as sent (but those of the connection: Host, Content-Length, ...), one
+    #: ``Name: value`` a line: a string, which the cyclic GC does not track (a tuple of pairs it would).
+    request_headers: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """This entry as in ``journal.json``; bodies decoded leniently, since they may be any bytes."""
@@ -33,13 +36,14 @@ class JournalEntry(NamedTuple):
             "duration_ms": round(self.duration_ms, 3),
             "request_body": self.request_body.decode("utf-8", "replace"),
             "response_body": self.response_body.decode("utf-8", "replace"),
+            "request_headers": [line.split(": ", 1) for line in self.request_headers.split("\r\n") if line],
         }
 
 
 #: A ``JournalEntry``'s fields as the journal keeps them: a plain tuple, made into a
 #: ``JournalEntry`` only when read. The cyclic GC stops tracking a plain tuple of atoms,
 #: never a NamedTuple (see store.py), and one is kept for every request.
-JournalRow = tuple[float, str, str, str, int, float, bytes, bytes]
+JournalRow = tuple[float, str, str, str, int, float, bytes, bytes, str]
 
 
 class Journal:

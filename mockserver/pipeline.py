@@ -142,8 +142,9 @@ class Pipeline:
                 environ.get("QUERY_STRING", ""),
                 status,
                 (time.perf_counter() - started) * 1000,
-                environ.get(RAW_BODY, b"")[:BODY_LIMIT],
+                _sent_body(environ)[:BODY_LIMIT],
                 answer[:BODY_LIMIT],
+                _sent_headers(environ),
             )
         )
 
@@ -191,3 +192,28 @@ class Pipeline:
         if sock is not None:
             sock.shutdown(socket.SHUT_RDWR)
         raise dropped
+
+
+#: Headers of the connection, not of the request: a replay sets its own.
+_CONNECTION_HEADERS = frozenset({"HTTP_HOST", "HTTP_CONNECTION", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"})
+
+
+def _sent_body(environ: WSGIEnvironment) -> bytes:
+    """The request's body: as the handler read it, or, where no handler read it (a 415, a 405), read now."""
+    body: bytes | None = environ.get(RAW_BODY)
+    if body is None:
+        length = environ.get("CONTENT_LENGTH", "")
+        small = length.isdigit() and 0 < int(length) <= BODY_LIMIT  # a larger one is not worth the wait
+        body = environ["wsgi.input"].read(int(length)) if small else b""
+    return body
+
+
+def _sent_headers(environ: WSGIEnvironment) -> str:
+    """The request's headers as the client sent them, ``Name: value`` a line, for the journal and replays."""
+    lines = [
+        f"{key[5:].replace('_', '-').title()}: {value}"
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and key not in _CONNECTION_HEADERS
+    ]
+    content_type = environ.get("CONTENT_TYPE")
+    return "\r\n".join([f"Content-Type: {content_type}", *lines] if content_type else lines)

@@ -76,6 +76,7 @@ class Sessions:
                         0.0,
                         b"",
                         f"least recently used of more than {self._config.max_sessions} sessions".encode(),
+                        "",
                     )
                 )
             return made

@@ -113,12 +113,14 @@ async function refreshThreads() {
 
 // -- journal ---------------------------------------------------------------------------------
 
+// Every part is quoted for a POSIX shell: a journaled method, path, header or body is whatever a
+// client sent, and pasting the line must run curl, nothing else.
 function curl(entry) {
   const url = `${location.origin}${entry.path}${entry.query ? `?${entry.query}` : ""}`;
-  const quote = (text) => `'${text.replaceAll("'", "'\\''")}'`;
-  const parts = ["curl", "-X", entry.method, quote(url)];
-  if (state.session) parts.push("-H", quote(`X-Mock-Session: ${state.session}`));
-  if (entry.request_body) parts.push("-H", quote("Content-Type: application/json"), "-d", quote(entry.request_body));
+  const quote = (text) => `'${String(text).replaceAll("'", "'\\''")}'`;
+  const parts = ["curl", "-X", quote(entry.method), quote(url)];
+  for (const [name, value] of entry.request_headers || []) parts.push("-H", quote(`${name}: ${value}`));
+  if (entry.request_body) parts.push("--data-binary", quote(entry.request_body));
   return parts.join(" ");
 }
 

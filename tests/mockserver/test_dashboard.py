@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,7 +103,49 @@ def test_a_request_appears_in_the_journal_within_a_second(page, fake):
     row.find_element(By.TAG_NAME, "button").click()
     assert '"message":"journaled"' in page.find_element(By.ID, "entry-request").text
     curl = page.find_element(By.ID, "entry-curl").text
-    assert curl.startswith("curl -X POST") and "/conversations/1/messages" in curl and "journaled" in curl
+    assert curl.startswith("curl -X 'POST'") and "/conversations/1/messages" in curl and "journaled" in curl
+
+
+def _journal_curl(page, path_part: str) -> str:
+    row = wait(page, 3).until(
+        lambda d: next((r for r in d.find_elements(By.CSS_SELECTOR, "#journal-rows tr") if path_part in r.text), None)
+    )
+    row.find_element(By.TAG_NAME, "button").click()
+    return page.find_element(By.ID, "entry-curl").text
+
+
+def test_the_reproduce_line_runs_curl_and_nothing_else_whatever_was_sent(page, fake, tmp_path):
+    # A method, path and body made to break out of an unquoted shell word.
+    httpx.request("X|touch$IFS$9PWNED|", f"{fake.url}/conversations/1/messages?a='b'", content=b"$(touch PWNED2)'")
+    line = _journal_curl(page, "X|TOUCH")
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "curl").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (stub / "curl").chmod(0o755)
+    ran = subprocess.run(
+        ["sh", "-c", line],
+        cwd=tmp_path,
+        env={"PATH": f"{stub}:/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert not list(tmp_path.glob("PWNED*"))
+    args = ran.stdout.splitlines()
+    assert args[:2] == ["-X", "X|TOUCH$IFS$9PWNED|"]  # the method as the fake received it
+    assert args[-2:] == ["--data-binary", "$(touch PWNED2)'"]
+
+
+def test_the_reproduce_line_sends_every_header_and_the_body_as_sent(page, fake):
+    httpx.post(
+        f"{fake.url}/conversations/1/messages",
+        content=b'{"message": "as user 2"}',
+        headers={"Content-Type": "text/plain", "X-Mock-User": "2"},
+    )
+    line = _journal_curl(page, "POST /conversations/1/messages")
+    assert "-H 'Content-Type: text/plain'" in line and "-H 'X-Mock-User: 2'" in line
+    assert line.endswith("""--data-binary '{"message": "as user 2"}'""")
 
 
 def test_a_failure_rule_set_in_the_page_fails_the_next_creation_until_switched_off(page, fake, tmp_path):
