@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import jsonschema_rs
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, validators
+from jsonschema.exceptions import ValidationError
 
 from message_api_kit.schemas._operations import vendor_operations
 
@@ -108,10 +110,41 @@ def load(name: str) -> Schema:
     return copy.deepcopy(_bundled(name))
 
 
+def _ecma_dollar(pattern: str) -> str:
+    """``pattern`` with each ``$`` anchor made ``\\Z``: in ECMA 262 (JSON Schema's regex dialect, and
+    jsonschema-rs's) ``$`` is the end of the text, where Python's ``$`` also matches before a
+    final newline, and would let ``"base\\n"`` through a ``^...$`` pattern."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Schema) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not re.search(_ecma_dollar(pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: Draft 7, its ``pattern`` anchored as ECMA 262 anchors it, so both validators agree.
+_Draft7 = validators.extend(Draft7Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call]
+
+
 @cache
 def validator(name: str) -> Draft7Validator:
     """Return the cached Draft 7 validator for the schema ``name``."""
-    return Draft7Validator(_bundled(name))
+    built: Draft7Validator = _Draft7(_bundled(name))
+    return built
 
 
 @cache

@@ -49,3 +49,16 @@ def test_fast_and_reference_validators_agree(name, data):
 def test_edge_cases_agree(instance):
     name = "create-message-request"
     assert schemas.is_valid(name, instance) == schemas.validator(name).is_valid(instance)
+
+
+@pytest.mark.parametrize("name", ["base\n", "base\r\n", "\nbase", "a b", ""])
+def test_both_validators_anchor_a_pattern_at_the_very_end(name):
+    # Python's `$` also matches before a final newline; ECMA 262's, and jsonschema-rs's, does not.
+    assert schemas.is_valid("session-name", name) is False
+    assert schemas.validator("session-name").is_valid(name) is False
+
+
+def test_a_snapshot_named_with_a_trailing_newline_is_refused(mock_client):
+    answer = mock_client.post("/__mock__/snapshots", json={"name": "base\n"}, headers={"X-Mock-Admin": "1"})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"][0]["pointer"] == "/name"
