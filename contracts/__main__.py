@@ -1,4 +1,4 @@
-"""``python -m contracts``: the same as the ``contracts`` command."""
+"""``python -m message_api_kit.contracts``: the same as the ``contracts`` command."""
 
 import sys
 

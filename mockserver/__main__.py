@@ -1,4 +1,4 @@
-"""``python -m mockserver``: the same as the ``mockserver`` command."""
+"""``python -m message_api_kit.mockserver``: the same as the ``mockserver`` command."""
 
 import sys
 

@@ -35,7 +35,7 @@ class Served:
 @contextmanager
 def served(*args: str) -> Iterator[Served]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "message_api_kit.mockserver", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
