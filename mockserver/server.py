@@ -9,9 +9,12 @@ for request heads, and a body that is read only when the app reads it. Tests use
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
+import os
 import resource
+import signal
 import socket
 import threading
 import time
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LOOPBACK = "127.0.0.1"
+#: prctl(2): ask for a signal when the parent process dies.
+PR_SET_PDEATHSIG = 1
 
 #: Builds the app in the serving process; a module-level function (or a partial of one),
 #: because on macOS granian starts its worker with "spawn", which pickles it.
@@ -122,6 +127,7 @@ class _Loaded:
         self.on_ready = on_ready
 
     def __call__(self) -> WSGIApplication:
+        _die_with_parent()
         # The watcher starts here, in the worker: a thread started before granian forks
         # could hold the import lock at the fork, and the worker would wait for it forever.
         watcher = threading.Thread(target=_announce_when_listening, args=(*self.address, self.on_ready), daemon=True)
@@ -150,10 +156,38 @@ class _InputTerminated:
         return self.app(environ, start_response)
 
 
+def _die_with_parent() -> None:
+    """End this worker when ``mockserver serve`` ends, however it ends (``kill -9`` of it alone included).
+
+    Without it the worker would go on serving, and writing the state file, as an orphan that
+    holds the port. Linux tells a child of its parent's death (``PR_SET_PDEATHSIG``); where
+    that is not to be had, a thread watches for the parent to change.
+    """
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # it died before the request was made
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="parent-watch").start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _free_port(host: str, port: int) -> int:
     """Bind ``host:port`` once to check it is free (port 0: to let the kernel pick one); return the port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As granian binds: a port whose last connections still wait in TIME-WAIT (a fake just
+        # killed with requests in flight) is free; one that something listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind((host, port))
         return int(probe.getsockname()[1])
 

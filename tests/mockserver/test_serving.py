@@ -158,3 +158,28 @@ def test_the_server_loader_crosses_a_process_boundary_as_macos_spawn_needs():
     app = pickle.loads(pickle.dumps(loader)).load_app()
     made = app.test_client().post(CREATE, json={"message": "after the trip"})
     assert made.status_code == 201 and made.get_json()["message"] == "after the trip"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_worker_dies_with_its_parent_and_the_port_can_be_served_again_at_once():
+    with served("--no-demo") as fake:
+        worker = fake.worker_pid()
+        # Requests in flight when it dies leave the port's connections in TIME-WAIT.
+        for _ in range(20):
+            httpx.post(fake.url + CREATE, json={"message": "in flight"}, headers={"Connection": "close"})
+        fake.process.kill()  # kill -9 of `mockserver serve` alone
+        fake.process.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(worker), "the worker outlived its parent"
+    # The same port at once, its last connections still in TIME-WAIT (the last --port given wins).
+    with served("--no-demo", "--port", str(fake.port)) as restarted:
+        assert httpx.post(restarted.url + CREATE, json={"message": "back"}).status_code == 201
