@@ -36,7 +36,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app.extensions[EXTENSION] = sessions
     # Crashes are heard on the default store, whichever session the request was in: the
     # pytest plugin reads them there.
-    register_error_handlers(app, sessions.default.record_error)
+    register_error_handlers(app, sessions.crashes.record)
     handlers = {**public_handlers(config), **admin_handlers(sessions, config), **dashboard_handlers()}
     missing = {op.id for op in schemas.OPERATIONS} ^ set(handlers)
     if missing:  # a declaration without a handler, or a handler for nothing declared

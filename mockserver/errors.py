@@ -52,6 +52,17 @@ class MockError(Exception):
         return doc
 
 
+class Crash(MockError):
+    """An unexpected exception while serving: a bug of the fake's, answered as a problem, never an HTML page."""
+
+    status, slug, title = 500, "crash", "Internal Server Error"
+
+    @classmethod
+    def of(cls, error: BaseException) -> Crash:
+        """The problem for ``error``, which it names."""
+        return cls(repr(error)[:500])
+
+
 class MalformedJson(MockError):
     """The body is not parseable JSON."""
 
@@ -165,8 +176,7 @@ def register_error_handlers(app: Flask, on_crash: Callable[[Exception], None]) -
     def handle_unexpected(error: Exception) -> Response:
         log.exception("unhandled error in the fake", exc_info=error)
         on_crash(error)
-        doc = {"type": "about:blank", "title": "Internal Server Error", "status": 500, "detail": repr(error)[:500]}
-        return problem_response(doc)
+        return problem_response(Crash.of(error).problem())
 
     app.register_error_handler(MockError, _handle_mock_error)
     app.register_error_handler(StoreError, _handle_store_error)

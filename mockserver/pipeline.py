@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -22,10 +22,12 @@ from message_api_kit.mockserver.cors import CorsPolicy, HostPolicy
 from message_api_kit.mockserver.errors import (
     PROBLEM_JSON,
     BadParameter,
+    Crash,
     Forbidden,
     InjectedFailure,
     MockError,
     NotFound,
+    log,
 )
 from message_api_kit.mockserver.journal import BODY_LIMIT
 from message_api_kit.mockserver.sessions import STORE, BadSessionName, Sessions
@@ -47,13 +49,13 @@ VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
 VENDOR_OPERATIONS = frozenset(op.id for op in schemas.vendor_operations())
 
 
-def _problem(
-    error: MockError, cors_headers: list[tuple[str, str]], start_response: StartResponse
-) -> tuple[str, list[bytes]]:
-    """Answer ``error`` as a problem document from the middleware; return the status line and body."""
+Answer = tuple[str, list[tuple[str, str]], list[bytes]]
+
+
+def _problem(error: MockError, cors_headers: list[tuple[str, str]]) -> Answer:
+    """``error`` as a problem document from the middleware: status line, headers and body."""
     status = f"{error.status} {error.title}"
-    start_response(status, [("Content-Type", PROBLEM_JSON), *cors_headers])
-    return status, [json.dumps(error.problem()).encode()]
+    return status, [("Content-Type", PROBLEM_JSON), *cors_headers], [json.dumps(error.problem()).encode()]
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -72,7 +74,21 @@ class Pipeline:
         self.hosts = HostPolicy(config.allowed_hosts)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Serve one request: answer a preflight or an injected fault, or pass it to Flask; journal it."""
+        """Serve one request; a bug of the fake's anywhere on the way is a problem document, and recorded."""
+        try:
+            return self._serve(environ, start_response)
+        except ConnectionDropped:
+            raise
+        except Exception as error:
+            log.exception("unhandled error in the fake", exc_info=error)
+            self.sessions.crashes.record(error)
+            # Nothing was started yet: _serve starts the answer last of all.
+            status, headers, chunks = _problem(Crash.of(error), [])
+            start_response(status, headers)
+            return chunks
+
+    def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Answer a preflight or an injected fault, or pass the request to Flask; journal it."""
         started = time.perf_counter()
         path: str = environ.get("PATH_INFO", "")
         public = not path.startswith(ADMIN_PREFIX)
@@ -80,36 +96,44 @@ class Pipeline:
         cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin, not public)
         method = environ["REQUEST_METHOD"]
         store = self.sessions.default
+        answer: Answer
         if (refused := self._refused(environ)) is not None:
-            status, chunks = _problem(refused, cors_headers, start_response)
+            answer = _problem(refused, cors_headers)
         elif origin and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
-            status, chunks = "204 No Content", [b""]
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
-            start_response(status, self.cors.preflight(origin, requested, not public))
+            answer = "204 No Content", self.cors.preflight(origin, requested, not public), [b""]
         elif isinstance(session := self._session(environ), MockError):
-            status, chunks = _problem(session, cors_headers, start_response)
+            answer = _problem(session, cors_headers)
         elif public and (store := session).faults.active and (failure := self._fault(environ, store)) is not None:
             if isinstance(failure, ConnectionDropped):
                 return self._drop(environ, store, started, start_response, failure)
-            status, chunks = _problem(failure, cors_headers, start_response)
+            answer = _problem(failure, cors_headers)
         else:
-            answered: list[str] = []
-
-            def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-                answered.append(status)
-                return start_response(status, headers + cors_headers if cors_headers else headers, exc_info)
-
-            body = self.inner(environ, start)
-            try:
-                chunks = list(body)  # Flask's answers are in memory; the journal needs the bytes
-            finally:
-                close = getattr(body, "close", None)
-                if close is not None:
-                    close()
-            status = answered[-1]
+            answer = self._inner(environ, cors_headers)
+        status, headers, chunks = answer
         if public and path != VENDOR_DOCUMENT:
             self._record(environ, store, int(status[:3]), started, b"".join(chunks))
+        # Started last, once everything that could fail has run: a crash can still answer a problem.
+        start_response(status, headers)
         return chunks
+
+    def _inner(self, environ: WSGIEnvironment, cors_headers: list[tuple[str, str]]) -> Answer:
+        """Flask's answer, held in memory: the journal needs the bytes, and nothing is started before the end."""
+        started: list[tuple[str, list[tuple[str, str]]]] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
+            started[:] = [(status, headers + cors_headers if cors_headers else headers)]
+            return _unwritable
+
+        body = self.inner(environ, start)
+        try:
+            chunks = list(body)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        ((status, headers),) = started
+        return status, headers, chunks
 
     def _session(self, environ: WSGIEnvironment) -> Store | MockError:
         """The store of the session the request names, put where the handlers find it; or why not."""
@@ -192,6 +216,10 @@ class Pipeline:
         if sock is not None:
             sock.shutdown(socket.SHUT_RDWR)
         raise dropped
+
+
+def _unwritable(data: bytes) -> object:
+    raise RuntimeError("the fake's answers are returned, never written")
 
 
 #: Headers of the connection, not of the request: a replay sets its own.

@@ -32,8 +32,27 @@ class _Session:
     used: float
 
 
+class Crashes:
+    """Unexpected exceptions raised while serving, in any session: what the pytest plugin fails a test on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._errors: list[BaseException] = []
+
+    def record(self, error: BaseException) -> None:
+        """Remember ``error``."""
+        with self._lock:
+            self._errors.append(error)
+
+    def take(self) -> list[BaseException]:
+        """Return and forget the exceptions recorded since the last call."""
+        with self._lock:
+            errors, self._errors = self._errors, []
+            return errors
+
+
 class Sessions:
-    """The default store and the named ones, thread-safe."""
+    """The default store and the named ones, thread-safe; the crashes of all of them, in one place."""
 
     def __init__(self, config: MockConfig, log: StateLog | None = None, saved: Saved | None = None) -> None:
         self._config = config
@@ -43,6 +62,7 @@ class Sessions:
         self.default = Store(config, waiting=self._waiting, log=log, saved=saved)
         self._named: OrderedDict[str, _Session] = OrderedDict()
         self._lock = threading.Lock()
+        self.crashes = Crashes()
 
     def get(self, name: str | None) -> Store:
         """The store of session ``name`` (None: the default), made from the start-up seed on first use."""

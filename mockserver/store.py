@@ -159,7 +159,6 @@ class Store:
         self._conversations: set[int] = set()
         self._default_user = 0
         self._next_id = 1
-        self._errors: list[Exception] = []
         self._snapshots: dict[str, Snapshot] = {}
         if saved is None:
             self.reset()
@@ -199,7 +198,6 @@ class Store:
             self._conversations = set()
             self._default_user = 0
             self._next_id = 1
-            self._errors = []
             self.clock.reset()
             self.faults.clear()
             self.journal.clear()
@@ -307,19 +305,6 @@ class Store:
         """Every snapshot with its name, oldest first."""
         with self._lock:
             return list(self._snapshots.items())
-
-    # -- crashes, for the pytest plugin -----------------------------------------
-
-    def record_error(self, error: Exception) -> None:
-        """Remember an unexpected exception raised while serving."""
-        with self._lock:
-            self._errors.append(error)
-
-    def take_errors(self) -> list[Exception]:
-        """Return and forget the unexpected exceptions raised since the last call."""
-        with self._lock:
-            errors, self._errors = self._errors, []
-            return errors
 
     # -- reads -------------------------------------------------------------------
 

@@ -163,8 +163,8 @@ class MockServer:
     # -- crashes -----------------------------------------------------------------
 
     def raise_errors(self) -> None:
-        """Raise ``ServerError`` if the fake crashed while serving since the last call."""
-        errors = self.store.take_errors()
+        """Raise ``ServerError`` if the fake crashed while serving since the last call, in any session."""
+        errors = sessions_of(self.live.app).crashes.take()
         if errors:
             raise ServerError(
                 f"the fake raised {len(errors)} unexpected exception(s); first: {errors[0]!r}"

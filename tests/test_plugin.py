@@ -113,6 +113,32 @@ def test_a_crash_in_the_server_fails_the_test_that_caused_it(pytester):
     result.stdout.fnmatch_lines(["*ServerError: the fake raised 1 unexpected exception(s)*ZeroDivisionError*"])
 
 
+def test_a_crash_in_a_session_or_outside_any_handler_fails_the_test_too(pytester):
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_crash_in_a_session(mock_session, monkeypatch):
+            def boom(*args, **kwargs):
+                raise ZeroDivisionError("inside a session")
+            monkeypatch.setattr(mock_session.store, "create_message", boom)
+            url = f"{mock_session.url}/conversations/1/messages"
+            httpx.post(url, json={"message": "x"}, headers=mock_session.headers)
+
+        def test_crash_in_the_pipeline(mock_server, monkeypatch):
+            def boom(*args, **kwargs):
+                raise LookupError("in the pipeline")
+            monkeypatch.setattr(mock_server.live.app.wsgi_app, "_record", boom)
+            answer = httpx.post(f"{mock_server.url}/conversations/1/messages", json={"message": "x"})
+            assert answer.headers["content-type"] == "application/problem+json"
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*ServerError*ZeroDivisionError*inside a session*"])
+    result.stdout.fnmatch_lines(["*ServerError*LookupError*in the pipeline*"])
+
+
 def test_a_failing_request_shows_the_problem_detail(pytester):
     pytester.makepyfile(
         """

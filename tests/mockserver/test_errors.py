@@ -105,6 +105,7 @@ def test_a_chunked_body_is_held_to_the_limit_too(size, status):
 
 def test_a_crash_is_a_500_problem_and_recorded(app, client, monkeypatch):
     from message_api_kit.mockserver import store_of
+    from message_api_kit.mockserver.app import sessions_of
 
     store = store_of(app)
 
@@ -114,4 +115,16 @@ def test_a_crash_is_a_500_problem_and_recorded(app, client, monkeypatch):
     monkeypatch.setattr(store, "create_message", boom)
     problem = assert_problem(client.post("/conversations/1/messages", json={"message": "x"}), 500)
     assert "kaboom" in problem["detail"]
-    assert [repr(e) for e in store.take_errors()] == ["RuntimeError('kaboom')"]
+    assert [repr(e) for e in sessions_of(app).crashes.take()] == ["RuntimeError('kaboom')"]
+
+
+def test_a_crash_outside_any_handler_is_a_500_problem_and_recorded(app, client, monkeypatch):
+    from message_api_kit.mockserver.app import sessions_of
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("in the pipeline")
+
+    monkeypatch.setattr(app.wsgi_app, "_record", boom)  # runs after the handler, outside Flask
+    problem = assert_problem(client.post("/conversations/1/messages", json={"message": "x"}), 500)
+    assert problem["title"] == "Internal Server Error" and "in the pipeline" in problem["detail"]
+    assert [repr(e) for e in sessions_of(app).crashes.take()] == ["RuntimeError('in the pipeline')"]
