@@ -137,7 +137,8 @@ def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[st
             {"name": name, "messages": len(store), "idle_seconds": round(idle, 3)}
             for name, store, idle in sessions.named()
         ]
-        return json_response({"sessions": alive, "max_sessions": sessions.max_sessions})
+        evicted = [{"name": e.name, "at": e.at, "reason": e.reason} for e in sessions.evictions()]
+        return json_response({"sessions": alive, "max_sessions": sessions.max_sessions, "evicted": evicted})
 
     def delete_session(session: str) -> Response:  # the path parameter's declared name
         sessions.delete(session)

@@ -32,6 +32,10 @@ class CorsPolicy:
         self.origins = frozenset(origins)
         self._any: Headers = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED_HEADERS)]
 
+    def may_drive(self, origin: str | None) -> bool:
+        """Whether a client may change what the fake holds for it: no Origin (not a page), or one named."""
+        return origin is None or origin in self.origins
+
     def headers(self, origin: str | None, fake_own: bool = False) -> Headers:
         """The headers an answer to ``origin`` carries (none for an origin not allowed)."""
         if origin is None:

@@ -12,6 +12,7 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from message_api_kit.mockserver.sessions import SessionEvicted
 from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, StoreError
 
 PROBLEM_JSON = "application/problem+json"
@@ -111,6 +112,12 @@ class OutOfRange(MockError):
     status, slug, title = 409, "out-of-range", "Out of range"
 
 
+class SessionGone(MockError):
+    """The session the request names was evicted: its state is gone, and the client is told so."""
+
+    status, slug, title = 410, "session-evicted", "Session evicted"
+
+
 class Conflict(MockError):
     """The request is valid but clashes with the fake's state (a seed id already used, a parent elsewhere)."""
 
@@ -131,6 +138,7 @@ class InjectedFailure(MockError):
 #: How each of the store's errors is answered: the one place the domain meets HTTP.
 _STORE_ERRORS: dict[type[StoreError], type[MockError]] = {
     NotStored: NotFound,
+    SessionEvicted: SessionGone,
     Clash: Conflict,
     # A schema-valid request that the state refuses: 404 or 409, as Schemathesis' checks expect (B5).
     Misplaced: Conflict,

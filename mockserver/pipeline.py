@@ -26,12 +26,12 @@ from message_api_kit.mockserver.errors import (
     Forbidden,
     InjectedFailure,
     MockError,
-    NotFound,
+    from_store,
     log,
 )
 from message_api_kit.mockserver.journal import BODY_LIMIT
-from message_api_kit.mockserver.sessions import STORE, BadSessionName, Sessions
-from message_api_kit.mockserver.store import NotStored, Store
+from message_api_kit.mockserver.sessions import STORE, BadSessionName, SessionNotMade, Sessions
+from message_api_kit.mockserver.store import Store, StoreError
 from message_api_kit.mockserver.validation import RAW_BODY
 from message_api_kit.schemas import ADMIN_PREFIX
 
@@ -136,13 +136,24 @@ class Pipeline:
         return status, headers, chunks
 
     def _session(self, environ: WSGIEnvironment) -> Store | MockError:
-        """The store of the session the request names, put where the handlers find it; or why not."""
+        """The store of the session the request names, put where the handlers find it; or why not.
+
+        Only a client that could use the fake's own API (no Origin, or one named with
+        ``--cors-origin``) may make a session: a web page of any other origin may use the
+        sessions that exist, and cannot evict the ones a test suite uses by making more.
+        """
+        origin = environ.get("HTTP_ORIGIN")
         try:
-            store = self.sessions.get(environ.get(SESSION_ENVIRON))
+            store = self.sessions.get(environ.get(SESSION_ENVIRON), may_create=self.cors.may_drive(origin))
         except BadSessionName as exc:
             return BadParameter(f"{schemas.SESSION_HEADER}: {exc}")
-        except NotStored as exc:
-            return NotFound(str(exc))
+        except SessionNotMade as exc:
+            return Forbidden(
+                f"{exc}: a page of origin {origin!r} may use the sessions that exist, not make new ones"
+                " (only clients without an Origin, or origins named with --cors-origin, may)"
+            )
+        except StoreError as exc:
+            return from_store(exc)
         environ[STORE] = store
         return store
 

@@ -1,8 +1,11 @@
 """Isolated sessions on one fake: each ``X-Mock-Session`` name has its own store, made on first use.
 
 Requests without the header use the default session, which always exists. Named sessions
-are bounded: past ``MockConfig.max_sessions``, the least recently used one is evicted, and
-the default session's journal says so. Like the store, this knows nothing of HTTP.
+are bounded: past ``MockConfig.max_sessions``, the least recently used one is evicted. An
+evicted session is not made again behind its client's back: its name answers ``SessionEvicted``
+until it is deleted, and the evictions have a log of their own. Ids never repeat within a
+fake's life: a session made after others were evicted or deleted starts above every id they
+gave. Like the store, this knows nothing of HTTP.
 """
 
 from __future__ import annotations
@@ -14,16 +17,33 @@ from dataclasses import dataclass
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
-from message_api_kit.mockserver.store import NotStored, Saved, StateLog, Store
+from message_api_kit.mockserver.store import NotStored, Saved, StateLog, Store, StoreError
 
-#: The journal's method for an eviction (its path names the session).
-EVICTED = "EVICT"
+#: Evictions remembered, for their log and to tell a client its session is gone.
+EVICTIONS_KEPT = 1000
 #: Where a request's store is kept in its WSGI environ, for the handlers.
 STORE = "mockserver.store"
 
 
 class BadSessionName(ValueError):
     """A session name ``schemas/session-name.json`` does not admit."""
+
+
+class SessionEvicted(StoreError):
+    """The session named was evicted: its client is told, rather than given a fresh one."""
+
+
+class SessionNotMade(StoreError):
+    """A new session was asked for by a client that may only use sessions that exist."""
+
+
+@dataclass(frozen=True)
+class Eviction:
+    """A session evicted: its name, the wall-clock time, and why."""
+
+    name: str
+    at: float
+    reason: str
 
 
 @dataclass
@@ -61,11 +81,18 @@ class Sessions:
         # Only the default session is kept in a state file: named ones are for tests.
         self.default = Store(config, waiting=self._waiting, log=log, saved=saved)
         self._named: OrderedDict[str, _Session] = OrderedDict()
+        self._evicted: OrderedDict[str, Eviction] = OrderedDict()
+        #: Above every id a session that is gone ever gave: where a new session's ids start.
+        self._ids_from = 1
         self._lock = threading.Lock()
         self.crashes = Crashes()
 
-    def get(self, name: str | None) -> Store:
-        """The store of session ``name`` (None: the default), made from the start-up seed on first use."""
+    def get(self, name: str | None, *, may_create: bool = True) -> Store:
+        """The store of session ``name`` (None: the default), made from the start-up seed on first use.
+
+        ``may_create=False``: only a session that exists (``SessionNotMade`` otherwise). A name
+        evicted and not deleted since raises ``SessionEvicted``.
+        """
         if name is None:
             return self.default
         with self._lock:
@@ -74,32 +101,42 @@ class Sessions:
                 found.used = time.monotonic()
                 self._named.move_to_end(name)
                 return found.store
+            evicted = self._evicted.get(name)
+        if evicted is not None:
+            raise SessionEvicted(
+                f"session {name!r} was evicted ({evicted.reason}); its state is gone. Delete it"
+                f" (DELETE /__mock__/sessions/{name}) to use the name again"
+            )
         if not schemas.is_valid("session-name", name):
             raise BadSessionName(f"a session name is 1 to 64 letters, digits, '.', '_', '~' or '-', not {name!r}")
         if self._config.max_sessions == 0:
             raise NotStored("this fake runs without named sessions (max_sessions is 0)")
+        if not may_create:
+            raise SessionNotMade(f"no session named {name!r}")
         made = Store(self._config, waiting=self._waiting)  # outside the lock: a large seed takes a while
         with self._lock:
             found = self._named.get(name)
             if found is not None:  # another request made it meanwhile: one store per name
                 return found.store
+            made.start_ids_at(self._ids_from)
             self._named[name] = _Session(made, time.monotonic())
             while len(self._named) > self._config.max_sessions:
-                evicted, _ = self._named.popitem(last=False)
-                self.default.journal.record(
-                    (
-                        time.time(),
-                        EVICTED,
-                        f"/sessions/{evicted}",
-                        "",
-                        0,
-                        0.0,
-                        b"",
-                        f"least recently used of more than {self._config.max_sessions} sessions".encode(),
-                        "",
-                    )
-                )
+                gone, session = self._named.popitem(last=False)
+                self._forget(session.store)
+                reason = f"least recently used of more than {self._config.max_sessions} sessions"
+                self._evicted[gone] = Eviction(gone, time.time(), reason)
+                while len(self._evicted) > EVICTIONS_KEPT:
+                    self._evicted.popitem(last=False)
             return made
+
+    def _forget(self, store: Store) -> None:
+        """Note the ids a session gave, as it goes (under the lock)."""
+        self._ids_from = max(self._ids_from, store.next_id)
+
+    def evictions(self) -> list[Eviction]:
+        """The sessions evicted (and not deleted since), most recent first."""
+        with self._lock:
+            return list(reversed(self._evicted.values()))
 
     @property
     def max_sessions(self) -> int:
@@ -113,13 +150,19 @@ class Sessions:
             return [(name, s.store, now - s.used) for name, s in reversed(self._named.items())]
 
     def delete(self, name: str) -> None:
-        """Forget session ``name`` and everything in it; ``NotStored`` if there is none."""
+        """Forget session ``name`` and everything in it, or that it was evicted; ``NotStored`` if neither."""
         with self._lock:
-            if self._named.pop(name, None) is None:
+            session = self._named.pop(name, None)
+            if session is not None:
+                self._forget(session.store)
+            elif self._evicted.pop(name, None) is None:
                 raise NotStored(f"no session named {name!r}")
 
     def reset_all(self) -> None:
         """Forget every named session and reset the default one."""
         with self._lock:
+            for session in self._named.values():
+                self._forget(session.store)
             self._named.clear()
+            self._evicted.clear()
         self.default.reset()

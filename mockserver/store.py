@@ -353,6 +353,16 @@ class Store:
             quiet = sorted(self._conversations.difference(c for c, _ in active))
             return (found + [(c, 0, None) for c in quiet])[:limit]
 
+    @property
+    def next_id(self) -> int:
+        """The id the next message will get."""
+        return self._next_id
+
+    def start_ids_at(self, first: int) -> None:
+        """Give no message an id below ``first`` from now on (ids stay increasing)."""
+        with self._lock:
+            self._next_id = max(self._next_id, first)
+
     def __len__(self) -> int:
         return len(self._messages)
 

@@ -70,14 +70,50 @@ def test_sessions_are_listed_most_recent_first_and_deleted_by_a_script_only(clie
     assert [x["name"] for x in client.get("/__mock__/sessions").get_json()["sessions"]] == ["newer"]
 
 
-def test_past_the_maximum_the_least_recently_used_session_is_evicted_and_the_journal_says_so(clock):
+def test_past_the_maximum_the_least_recently_used_session_is_evicted_into_a_log_of_its_own(clock):
     client = create_app(MockConfig(clock=clock, max_sessions=2)).test_client()
     for name in ("a", "b", "a", "c"):  # b is the least recently used when c comes
         client.post("/conversations/1/messages", json={"message": name}, headers=s(name))
-    assert [x["name"] for x in client.get("/__mock__/sessions").get_json()["sessions"]] == ["c", "a"]
-    (evicted,) = [e for e in client.get("/__mock__/journal").get_json()["entries"] if e["method"] == "EVICT"]
-    assert evicted["path"] == "/sessions/b" and "more than 2 sessions" in evicted["response_body"]
-    assert texts(client, headers=s("b")) == []  # b again is a new session, from the seed
+    listed = client.get("/__mock__/sessions").get_json()
+    assert [x["name"] for x in listed["sessions"]] == ["c", "a"]
+    (evicted,) = listed["evicted"]
+    assert evicted["name"] == "b" and "more than 2 sessions" in evicted["reason"]
+    assert client.get("/__mock__/journal").get_json()["entries"] == []  # the default session's journal is its own
+
+
+def test_an_evicted_session_s_client_is_told_until_it_deletes_it_and_ids_never_repeat(clock):
+    client = create_app(MockConfig(clock=clock, max_sessions=1)).test_client()
+    first = client.post("/conversations/1/messages", json={"message": "b's"}, headers=s("b")).get_json()["id"]
+    client.post("/conversations/1/messages", json={"message": "c's"}, headers=s("c"))  # evicts b
+    for answer in (
+        client.post("/conversations/1/messages", json={"message": "again"}, headers=s("b")),
+        client.post("/__mock__/snapshots/base/restore", headers={**s("b"), **ADMIN}),
+    ):
+        assert answer.status_code == 410
+        problem = answer.get_json()
+        assert problem["type"] == "urn:mockserver:problem:session-evicted"
+        assert "session 'b' was evicted" in problem["detail"] and "DELETE /__mock__/sessions/b" in problem["detail"]
+    assert client.delete("/__mock__/sessions/b", headers=ADMIN).status_code == 204
+    again = client.post("/conversations/1/messages", json={"message": "b anew"}, headers=s("b"))
+    assert again.status_code == 201 and again.get_json()["id"] > first  # never the id of another message
+
+
+def test_a_page_of_another_origin_uses_existing_sessions_but_makes_none(clock):
+    client = create_app(MockConfig(clock=clock, max_sessions=2)).test_client()
+    client.post("/conversations/1/messages", json={"message": "the suite's"}, headers=s("suite"))
+    evil = {"Origin": "https://evil.example"}
+    for number in range(5):
+        refused = client.post("/conversations/1/messages", json={"message": "x"}, headers={**evil, **s(f"e{number}")})
+        assert refused.status_code == 403 and "may use the sessions that exist" in refused.get_json()["detail"]
+    used = client.post("/conversations/1/messages", json={"message": "page"}, headers={**evil, **s("suite")})
+    assert used.status_code == 201
+    listed = client.get("/__mock__/sessions").get_json()
+    assert [x["name"] for x in listed["sessions"]] == ["suite"] and listed["evicted"] == []
+    named = create_app(MockConfig(clock=clock, cors_origins=("http://localhost:5173",))).test_client()
+    made = named.post(
+        "/conversations/1/messages", json={"message": "x"}, headers={"Origin": "http://localhost:5173", **s("new")}
+    )
+    assert made.status_code == 201
 
 
 @pytest.mark.parametrize("name", ["has space", "x" * 65, "semi;colon", "ü"])
