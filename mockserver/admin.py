@@ -19,11 +19,15 @@ from message_api_kit.mockserver.errors import FieldError, OutOfRange
 from message_api_kit.mockserver.render import json_response, json_text_response, message_json, message_text
 from message_api_kit.mockserver.seed import Seed
 from message_api_kit.mockserver.sessions import STORE, Sessions
-from message_api_kit.mockserver.store import Snapshot, Store
+from message_api_kit.mockserver.store import Snapshot, Store, StoredMessage
 from message_api_kit.mockserver.validation import parse_id, query_int, read_json
 
 #: A page of stored messages holds at most ``limit`` messages and about this many bytes of them.
 MAX_PAGE_BYTES = 1024 * 1024
+#: A listing shows at most this many characters of one message's text, so that a page costs what
+#: it sends (a 300 MiB message from a seed file would be rendered whole on every dashboard poll);
+#: ``GET /__mock__/messages/{id}`` gives the whole text.
+LISTED_TEXT = 64 * 1024
 #: How deeply an admin body may nest: what is accepted is stored and answered later, and must render.
 MAX_DEPTH = 32
 
@@ -68,7 +72,7 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
         page: list[str] = []
         size = 0
         for message in items:  # bounded in bytes too: at least one message, then up to MAX_PAGE_BYTES
-            text = message_text(store, message)
+            text = _listed(store, message)
             size += len(text)
             if page and size > MAX_PAGE_BYTES:
                 break
@@ -171,3 +175,12 @@ def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[st
         "restoreSnapshot": restore_snapshot,
         "deleteSnapshot": delete_snapshot,
     }
+
+
+def _listed(store: Store, message: StoredMessage) -> str:
+    """``message`` as a listing shows it: its text cut past ``LISTED_TEXT``, saying so."""
+    if len(message.text) <= LISTED_TEXT:
+        return message_text(store, message)
+    doc = message_json(store, message)
+    doc.update(message=message.text[:LISTED_TEXT], truncated=True, length=len(message.text))
+    return json.dumps(doc)

@@ -106,3 +106,16 @@ def test_the_routes_are_the_declared_operations(app):
         if rule.endpoint != "static"
     }
     assert routes == {(op.id, op.method, op.flask_rule) for op in schemas.OPERATIONS}
+
+
+def test_a_listing_costs_what_it_sends_even_beside_a_huge_message(app, client):
+    from message_api_kit.mockserver import store_of
+    from message_api_kit.mockserver.admin import LISTED_TEXT
+
+    huge = "x" * (8 * 1024 * 1024)  # as a seed or state file may hold
+    message = store_of(app).create_message(1, huge)
+    page = client.get("/__mock__/conversations/1/messages")
+    assert len(page.data) < 2 * LISTED_TEXT
+    (item,) = [i for i in page.get_json()["items"] if i["id"] == message.id]
+    assert item["message"] == huge[:LISTED_TEXT] and item["truncated"] is True and item["length"] == len(huge)
+    assert client.get(f"/__mock__/messages/{message.id}").get_json()["message"] == huge
