@@ -18,6 +18,7 @@ from message_api_kit.mockserver.seed import Seed
 from message_api_kit.mockserver.server import LOOPBACK, ProductionServer, ServerOptions
 from message_api_kit.mockserver.state_file import StateFileError
 from message_api_kit.mockserver.state_file import check as check_state_file
+from message_api_kit.mockserver.state_file import hold as hold_state_file
 from message_api_kit.mockserver.validation import load_profile, validate
 
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
@@ -150,6 +151,8 @@ def serve(
     if state_file is not None:
         try:
             check_state_file(state_file)
+            # Held until this process exits (its worker dies with it): a second fake on the file is refused.
+            hold_state_file(state_file)
         except StateFileError as exc:
             raise click.ClickException(str(exc)) from None
     config = MockConfig(

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from message_api_kit.mockserver.sessions import SessionEvicted
-from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, StoreError
+from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, StoreError, Unwritten
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -112,6 +112,12 @@ class OutOfRange(MockError):
     status, slug, title = 409, "out-of-range", "Out of range"
 
 
+class InsufficientStorage(MockError):
+    """The state file could not be written (a full disk): the request changed nothing, and the fake goes on."""
+
+    status, slug, title = 507, "insufficient-storage", "Insufficient Storage"
+
+
 class SessionGone(MockError):
     """The session the request names was evicted: its state is gone, and the client is told so."""
 
@@ -139,6 +145,7 @@ class InjectedFailure(MockError):
 _STORE_ERRORS: dict[type[StoreError], type[MockError]] = {
     NotStored: NotFound,
     SessionEvicted: SessionGone,
+    Unwritten: InsufficientStorage,
     Clash: Conflict,
     # A schema-valid request that the state refuses: 404 or 409, as Schemathesis' checks expect (B5).
     Misplaced: Conflict,

@@ -13,6 +13,8 @@ power cut too. Named sessions and snapshots are not kept: they are for tests.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -22,7 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from message_api_kit.mockserver.store import Saved
+from message_api_kit.mockserver.store import Saved, Unwritten
 
 _Row = tuple[int, int, str, int | None, int, int]  # the store's rows
 #: The layout of the tables; a file of another layout is refused, never rewritten.
@@ -78,18 +80,20 @@ class StateFile:
         """Group the changes made inside into one commit (nested ones join the outer one)."""
         with self._lock:
             self._depth += 1
-            if self._depth == 1:
-                self._db.execute("BEGIN IMMEDIATE")
             try:
+                if self._depth == 1:
+                    self._db.execute("BEGIN IMMEDIATE")
                 yield
-            except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
+                if self._depth == 1:
+                    self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._depth == 1 and self._db.in_transaction:
                     self._db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _unwritten(self.path, exc) from exc
                 raise
-            self._depth -= 1
-            if self._depth == 0:
-                self._db.execute("COMMIT")
+            finally:
+                self._depth -= 1
 
     def cleared(self, why: str) -> None:
         """Everything is gone (a reset): the file says so in its events."""
@@ -114,7 +118,10 @@ class StateFile:
         # Outside a transaction the statement commits itself (the connection autocommits):
         # one statement a creation instead of three (measured by bench/state_file.py).
         with self._lock:
-            self._db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", row)
+            try:
+                self._db.execute("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?)", row)
+            except sqlite3.Error as exc:
+                raise _unwritten(self.path, exc) from exc
 
     def replaced(self, why: str, users: dict[int, str], conversations: set[int], rows: list[_Row]) -> None:
         """Everything was replaced at once (a snapshot restored): one commit."""
@@ -130,10 +137,38 @@ class StateFile:
             self._db.close()
 
 
+def _unwritten(path: Path, exc: sqlite3.Error) -> Unwritten:
+    return Unwritten(f"the state file {str(path)!r} refused the write ({exc}); nothing changed")
+
+
 def check(path: Path) -> None:
-    """Raise ``StateFileError`` unless ``path`` is absent or a state file this kit can use."""
+    """Raise ``StateFileError`` unless ``path`` is a state file this kit can read and write, or can be made."""
+    where = f"state file {str(path)!r}"
+    folder = path.parent
+    if not folder.is_dir():
+        raise StateFileError(f"{where} cannot be made: its folder {str(folder)!r} does not exist")
     if path.exists():
+        if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
+            raise StateFileError(f"{where} cannot be written (it is read-only to this user)")
         _open(path, fsync=False, create=False).close()
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        raise StateFileError(f"{where} cannot be made: its folder {str(folder)!r} is read-only to this user")
+
+
+def hold(path: Path) -> int:
+    """Lock ``path`` for this process (and the worker it starts) until it exits; return the descriptor.
+
+    Two fakes writing one file would each believe their own state: the second is refused.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StateFileError(
+            f"state file {str(path)!r} is in use by another fake (stop it, or name another file)"
+        ) from None
+    return fd
 
 
 def _open(path: Path, fsync: bool, create: bool = True) -> sqlite3.Connection:

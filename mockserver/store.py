@@ -41,6 +41,10 @@ class Misplaced(StoreError):
     """A reply to a message of another conversation."""
 
 
+class Unwritten(StoreError):
+    """The state file refused a write (a full disk, say): nothing changed, in the file or in memory."""
+
+
 class StoredMessage(NamedTuple):
     """What a message is; its JSON answer is built from it when asked (see ``render``)."""
 
@@ -187,27 +191,54 @@ class Store:
 
     # -- lifecycle -------------------------------------------------------------
 
+    def _tables(self) -> tuple[Any, ...]:
+        """What the state file mirrors, as references: put back by ``_set_tables`` if a commit fails."""
+        return (
+            self._messages,
+            self._by_conversation,
+            self._users,
+            self._user_json,
+            self._conversations,
+            self._default_user,
+            self._next_id,
+        )
+
+    def _set_tables(self, tables: tuple[Any, ...]) -> None:
+        (
+            self._messages,
+            self._by_conversation,
+            self._users,
+            self._user_json,
+            self._conversations,
+            self._default_user,
+            self._next_id,
+        ) = tables
+
     def reset(self) -> None:
-        """Forget everything, load the configured seed, undo faults, clock and journal."""
-        with self._lock, self._log.transaction():
-            self._log.cleared("reset to the start-up seed")
-            self._messages = {}
-            self._by_conversation = {}
-            self._users = {}
-            self._user_json = {}
-            self._conversations = set()
-            self._default_user = 0
-            self._next_id = 1
+        """Forget everything, load the configured seed, undo faults, clock and journal.
+
+        The tables are new objects, so that if the state file cannot commit (``Unwritten``)
+        the old ones are put back whole: memory changes only with the file.
+        """
+        with self._lock:
+            before = self._tables()
+            try:
+                with self._log.transaction():
+                    self._log.cleared("reset to the start-up seed")
+                    self._set_tables(({}, {}, {}, {}, set(), 0, 1))
+                    self.seed(self._config.seed)
+                    if not self._users:
+                        self._add_user(DEFAULT_USER)
+            except BaseException:
+                self._set_tables(before)
+                raise
             self.clock.reset()
             self.faults.clear()
             self.journal.clear()
-            self.seed(self._config.seed)
-            if not self._users:
-                self._add_user(DEFAULT_USER)
 
     def seed(self, seed: Seed) -> SeedResult:
         """Add ``seed``'s users, conversations and messages; all or nothing (in the state log too)."""
-        with self._lock, self._log.transaction():
+        with self._lock:
             # Undo only what this seed did, so that seeding a large store stays cheap.
             saved = (
                 dict(self._users),
@@ -218,25 +249,9 @@ class Store:
             )
             created: list[StoredMessage] = []
             try:
-                for user in seed.users:
-                    if user["id"] in self._users and not seed.replace:
-                        raise Clash(f"user {user['id']} is already seeded (set replace to true to replace it)")
-                    self._add_user(user)
-                self._conversations.update(seed.conversations)
-                for conversation in seed.conversations:
-                    self._log.conversation_added(conversation)
-                for m in seed.messages:
-                    created.append(
-                        self.create_message(
-                            m.conversation,
-                            m.message,
-                            m.parent_id,
-                            m.author_id,
-                            date=m.date,
-                            message_id=m.id,
-                            seeding=True,
-                        )
-                    )
+                # Inside the try: a commit that fails at the end undoes the seed in memory too.
+                with self._log.transaction():
+                    self._seed(seed, created)
             except Exception:
                 for message in reversed(created):
                     del self._messages[message.id]
@@ -244,6 +259,28 @@ class Store:
                 self._users, self._user_json, self._conversations, self._default_user, self._next_id = saved
                 raise
             return SeedResult(len(seed.users), len(set(seed.conversations)), tuple(m.id for m in created))
+
+    def _seed(self, seed: Seed, created: list[StoredMessage]) -> None:
+        """Seed ``seed`` into the tables; each message created is added to ``created`` (for an undo)."""
+        for user in seed.users:
+            if user["id"] in self._users and not seed.replace:
+                raise Clash(f"user {user['id']} is already seeded (set replace to true to replace it)")
+            self._add_user(user)
+        self._conversations.update(seed.conversations)
+        for conversation in seed.conversations:
+            self._log.conversation_added(conversation)
+        for m in seed.messages:
+            created.append(
+                self.create_message(
+                    m.conversation,
+                    m.message,
+                    m.parent_id,
+                    m.author_id,
+                    date=m.date,
+                    message_id=m.id,
+                    seeding=True,
+                )
+            )
 
     def _add_user(self, user: Mapping[str, Any]) -> None:
         self._users[user["id"]] = user
@@ -282,18 +319,27 @@ class Store:
             saved = self._snapshots.get(name)
             if saved is None:
                 raise NotStored(f"no snapshot named {name!r}")
+            before = self._tables()
             # Copies again, so that the snapshot survives what is done after the restore.
-            self._messages = dict(saved.messages)
-            self._by_conversation = {c: list(rows) for c, rows in saved.by_conversation.items()}
-            self._users = dict(saved.users)
-            self._user_json = dict(saved.user_json)
-            self._conversations = set(saved.conversations)
-            self._default_user = saved.default_user
-            self._next_id = saved.next_id
+            self._set_tables(
+                (
+                    dict(saved.messages),
+                    {c: list(rows) for c, rows in saved.by_conversation.items()},
+                    dict(saved.users),
+                    dict(saved.user_json),
+                    set(saved.conversations),
+                    saved.default_user,
+                    saved.next_id,
+                )
+            )
+            rows = [row for _, row in sorted(self._messages.items())]
+            try:
+                self._log.replaced(f"restored snapshot {name!r}", self._user_json, self._conversations, rows)
+            except BaseException:
+                self._set_tables(before)  # the file kept the old state: so does memory
+                raise
             self.clock.restore(saved.clock)
             self.faults.set(*saved.faults)
-            rows = [row for _, row in sorted(self._messages.items())]
-            self._log.replaced(f"restored snapshot {name!r}", self._user_json, self._conversations, rows)
 
     def delete_snapshot(self, name: str) -> None:
         """Forget snapshot ``name``; ``NotStored`` if none."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 
@@ -150,3 +152,58 @@ def test_every_creation_answered_201_survives_a_kill_9_mid_stream(tmp_path, kill
             assert (kept["parent"] or {}).get("id") == (made["parent"] or {}).get("id")
         latest = max(made["id"] for made in answered)
         assert http.post("/conversations/1/messages", json={"message": "after"}).json()["id"] > latest
+
+
+def test_a_state_file_in_a_missing_folder_stops_the_start_with_one_line(tmp_path, capsys):
+    path = tmp_path / "no such folder" / "state.db"
+    assert main(["serve", "--state-file", str(path), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "its folder" in err and "does not exist" in err, err
+
+
+def test_a_read_only_state_file_stops_the_start_with_one_line(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "state.db"
+    create_app(MockConfig(state_file=path)).test_client().post("/conversations/1/messages", json={"message": "x"})
+    path.chmod(0o444)
+    if os.geteuid() == 0:  # permissions do not stop root: ask as another user would be answered
+        real = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode: real(p, mode) and not (p == path and mode & os.W_OK))
+    assert main(["serve", "--state-file", str(path), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be written" in err, err
+
+
+def test_a_second_fake_on_one_state_file_is_refused(tmp_path):
+    path = tmp_path / "state.db"
+    with served("--no-demo", "--state-file", str(path)):
+        argv = [sys.executable, "-m", "message_api_kit.mockserver", "serve", "--state-file", str(path), "--port", "0"]
+        second = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert second.returncode == 2
+    assert second.stderr.count("\n") == 1 and "is in use by another fake" in second.stderr, second.stderr
+
+
+def test_a_full_disk_answers_507_changes_nothing_and_the_fake_goes_on(tmp_path, monkeypatch):
+    path = tmp_path / "state.db"
+    app = create_app(MockConfig(state_file=path))
+    client = app.test_client()
+    client.post("/conversations/1/messages", json={"message": "kept"})
+    state = app.extensions["mockserver"].default._log  # the StateFile the default session writes
+    pages = state._db.execute("PRAGMA page_count").fetchone()[0]
+    state._db.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from here on
+    refused = client.post("/conversations/1/messages", json={"message": "x" * 100_000})
+    assert refused.status_code == 507
+    assert refused.get_json()["type"] == "urn:mockserver:problem:insufficient-storage"
+    assert "refused the write" in refused.get_json()["detail"]
+    assert texts(client) == ["kept"]  # memory did not change either
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(state, "cleared", full)
+    assert client.post("/__mock__/reset", headers=ADMIN).status_code == 507
+    assert texts(client) == ["kept"]  # the reset did not happen in memory either
+    monkeypatch.undo()
+    state._db.execute("PRAGMA max_page_count = 1000000")  # room again: the fake goes on
+    assert client.post("/conversations/1/messages", json={"message": "after"}).status_code == 201
+    assert texts(client) == ["kept", "after"]
+    assert texts(create_app(MockConfig(state_file=path)).test_client()) == ["kept", "after"]
