@@ -14,6 +14,7 @@ from bench import (
     catch_rate,
     contract_suite,
     diff_seeds,
+    framework_sweep,
     instructions,
     schemathesis_seeds,
     seed_sweep,
@@ -69,6 +70,11 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
         "catch_rate",
         "Catch rate beside Schemathesis (`python -m bench.catch_rate`)",
         lambda: catch_rate.report(catch_rate.measure()),
+    ),
+    (
+        "framework_sweep",
+        "Servers of six other stacks, ours beside Schemathesis (`python -m bench.framework_sweep`)",
+        lambda: framework_sweep.report(framework_sweep.measure()),
     ),
     (
         "seed_sweep",

@@ -59,11 +59,33 @@ def sweep(ours: range, theirs: range, names: list[str]) -> list[str]:
     return lines
 
 
+def measure(ours: int = 50, theirs: int = 10, names: list[str] | None = None) -> list[str]:
+    """The table's lines, every server of ``names`` (default: all) at ``ours`` and ``theirs`` seeds."""
+    return sweep(range(ours), range(theirs), names or list(SERVERS))
+
+
+def report(lines: list[str]) -> str:
+    """The table, then the totals: false alarms on correct servers and catches of bugs, for each tool."""
+    rows = [line.split(" | ") for line in lines if line.startswith("| ") and not line.startswith("| server")]
+    rows = [row for row in rows if "---" not in row[0]]
+
+    def total(kind: str, column: int) -> str:
+        picked = [row[column].split("/") for row in rows if (row[1] == "correct") == (kind == "correct")]
+        return f"{sum(int(a) for a, _ in picked)}/{sum(int(b) for _, b in picked)}"
+
+    summary = [
+        "",
+        f"ours: false alarms in {total('correct', 2)} runs on correct servers; bugs caught in {total('bug', 2)} runs",
+        f"Schemathesis: false alarms in {total('correct', 4)} runs on correct servers;"
+        f" bugs caught in {total('bug', 4)} runs",
+    ]
+    return "\n".join([*lines, *summary])
+
+
 def main() -> None:
     ours = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     theirs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    names = sys.argv[3:] or list(SERVERS)
-    print("\n".join(sweep(range(ours), range(theirs), names)))
+    print(report(measure(ours, theirs, sys.argv[3:] or None)))
 
 
 if __name__ == "__main__":
