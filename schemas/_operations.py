@@ -90,10 +90,10 @@ def _problems(*codes: int) -> tuple[Answer, ...]:
         400: "Malformed JSON, or a bad header or query value.",
         403: "Not served: a Host the fake does not answer to, a change without a JSON body or X-Mock-Admin,"
         " or a new session asked for by a page of an origin not named with --cors-origin.",
-        404: "No such conversation, parent message, route or record.",
+        404: "No such conversation, parent message, route or record; or the session X-Mock-Session names"
+        " was evicted (type urn:mockserver:problem:session-evicted: delete it to use the name again).",
         409: "Conflicts with stored state (an id already used, a parent elsewhere, the clock past 2^53-1).",
         413: "Body larger than the configured limit.",
-        410: "The session X-Mock-Session names was evicted; delete it to use the name again.",
         415: "Body is not application/json.",
         422: "Body breaks the schema.",
     }
@@ -112,13 +112,13 @@ SESSION = Parameter(
     "header",
     "The fake's own: the isolated session to act on, created on first use from the start-up seed"
     " (absent: the default session). Past the maximum the least recently used is evicted, and"
-    " a request naming it is a 410 until it is deleted.",
+    " a request naming it is a 404 (session-evicted) until it is deleted.",
     "session-name",
     required=False,
 )
 #: How the fake refuses an X-Mock-Session it cannot use: a bad name, named sessions turned off, a page
 #: of another origin asking for a new one, an evicted one.
-SESSION_REFUSALS = _problems(400, 403, 404, 410)
+SESSION_REFUSALS = _problems(400, 403, 404)
 _SNAPSHOT = Parameter("name", "path", "Snapshot name", "session-name")
 
 CREATE_MESSAGE = Operation(

@@ -89,7 +89,7 @@ def test_an_evicted_session_s_client_is_told_until_it_deletes_it_and_ids_never_r
         client.post("/conversations/1/messages", json={"message": "again"}, headers=s("b")),
         client.post("/__mock__/snapshots/base/restore", headers={**s("b"), **ADMIN}),
     ):
-        assert answer.status_code == 410
+        assert answer.status_code == 404
         problem = answer.get_json()
         assert problem["type"] == "urn:mockserver:problem:session-evicted"
         assert "session 'b' was evicted" in problem["detail"] and "DELETE /__mock__/sessions/b" in problem["detail"]
