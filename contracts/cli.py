@@ -6,7 +6,9 @@ import json
 import random
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -43,6 +45,24 @@ def _rate(value: str | None) -> float | None:
     return rate
 
 
+def _exchange_bounds(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--timeout`` and ``--max-answer-bytes``: how long and how large one exchange may be, for both commands."""
+    command = click.option(
+        "--max-answer-bytes",
+        default=MAX_ANSWER_BYTES,
+        show_default=True,
+        type=click.IntRange(1024),
+        help="The largest answer read, before and after decompression; past it, a failure.",
+    )(command)
+    return click.option(
+        "--timeout",
+        default=10.0,
+        show_default=True,
+        type=click.FloatRange(min=0.1),
+        help="Seconds a whole exchange may take.",
+    )(command)
+
+
 @click.command(
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Also: contracts diff --base-url REAL --fake-url FAKE --conversation N: the same requests to a real"
@@ -56,20 +76,7 @@ def _rate(value: str | None) -> float | None:
 @click.option("--max-examples", default=15, show_default=True, type=click.IntRange(1), help="Examples per check.")
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second, e.g. 10/s.")
-@click.option(
-    "--timeout",
-    default=10.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds a whole exchange may take.",
-)
-@click.option(
-    "--max-answer-bytes",
-    default=MAX_ANSWER_BYTES,
-    show_default=True,
-    type=click.IntRange(1024),
-    help="The largest answer read, before and after decompression; past it, a failure.",
-)
+@_exchange_bounds
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
 @click.option("--checks", "checks", multiple=True, help="Only these checks (comma-separated or repeated).")
 @click.option("--exclude-checks", multiple=True, help="All checks but these.")
@@ -196,20 +203,7 @@ class _Progress:
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second to each server, e.g. 10/s.")
 @click.option("--budget", type=click.IntRange(1), help="At most this many requests to each server.")
-@click.option(
-    "--timeout",
-    default=10.0,
-    show_default=True,
-    type=click.FloatRange(min=0.1),
-    help="Seconds a whole exchange may take.",
-)
-@click.option(
-    "--max-answer-bytes",
-    default=MAX_ANSWER_BYTES,
-    show_default=True,
-    type=click.IntRange(1024),
-    help="The largest answer read, before and after decompression; past it, a failure.",
-)
+@_exchange_bounds
 @click.option(
     "--fail-on",
     type=click.Choice(["any", "contract"]),

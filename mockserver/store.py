@@ -41,6 +41,10 @@ class Misplaced(StoreError):
     """A reply to a message of another conversation."""
 
 
+#: The store's attributes that the state file mirrors, in the order ``Store._tables`` gives them.
+_TABLES = ("_messages", "_by_conversation", "_users", "_user_json", "_conversations", "_default_user", "_next_id")
+
+
 class Unwritten(StoreError):
     """The state file refused a write (a full disk, say): nothing changed, in the file or in memory."""
 
@@ -193,26 +197,11 @@ class Store:
 
     def _tables(self) -> tuple[Any, ...]:
         """What the state file mirrors, as references: put back by ``_set_tables`` if a commit fails."""
-        return (
-            self._messages,
-            self._by_conversation,
-            self._users,
-            self._user_json,
-            self._conversations,
-            self._default_user,
-            self._next_id,
-        )
+        return tuple(getattr(self, name) for name in _TABLES)
 
     def _set_tables(self, tables: tuple[Any, ...]) -> None:
-        (
-            self._messages,
-            self._by_conversation,
-            self._users,
-            self._user_json,
-            self._conversations,
-            self._default_user,
-            self._next_id,
-        ) = tables
+        for name, value in zip(_TABLES, tables, strict=True):
+            setattr(self, name, value)
 
     def reset(self) -> None:
         """Forget everything, load the configured seed, undo faults, clock and journal.
