@@ -109,12 +109,16 @@ def test_a_reply_carries_a_bounded_summary_of_a_long_parent(client, post):
 
 
 def test_a_listing_is_bounded_in_bytes_and_says_where_to_go_on(client, post):
-    for _ in range(6):
-        post({"message": "m" * 400_000})
+    from message_api_kit.mockserver.admin import LISTED_TEXT, MAX_PAGE_BYTES
+
+    # Texts a listing shows whole, more of them than one page holds.
+    count = MAX_PAGE_BYTES // LISTED_TEXT + 4
+    for _ in range(count):
+        post({"message": "m" * (LISTED_TEXT - 10)})
     page = client.get("/__mock__/conversations/1/messages?limit=1000")
-    assert len(page.get_data()) < 2 * 1024 * 1024
+    assert len(page.get_data()) < 2 * MAX_PAGE_BYTES
     body = page.get_json()
-    assert body["total"] == 6 and 1 <= len(body["items"]) < 6
+    assert body["total"] == count and 1 <= len(body["items"]) < count
     following = client.get(f"/__mock__/conversations/1/messages?offset={len(body['items'])}").get_json()
     assert following["items"][0]["id"] == body["items"][-1]["id"] + 1
 
