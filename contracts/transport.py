@@ -146,6 +146,9 @@ class Transport:
     _next_slot: float = 0.0
     #: Lower-case names of ``headers``: given for the run, so redacted in what it writes.
     _secrets: frozenset[str] = frozenset()
+    #: Whether the client is this transport's own (closed and made anew at a deadline), or a test's.
+    _owns_client: bool = field(init=False, default=False)
+    _reader: ThreadPoolExecutor = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
