@@ -13,7 +13,7 @@ from typing import Any
 from message_api_kit import schemas
 from message_api_kit.contracts import domain
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import MAX_ID, Probe, Reading
+from message_api_kit.contracts.probes import MAX_ID, Probe, Reading, parent_named
 from message_api_kit.contracts.transport import Exchange
 
 SUCCESS = (200, 201)
@@ -175,7 +175,7 @@ def reply_flag(exchange: Exchange, message: dict[str, Any], parent_id: int | Non
 def names_parent(exchange: Exchange, message: dict[str, Any], parent_id: int) -> None:
     """R7: a reply's ``parent`` identifies its parent (the id itself, or an object with that ``id``)."""
     parent = field(exchange, message, "parent")
-    named = parent.get("id") if isinstance(parent, dict) else parent
+    named = parent_named(parent)
     if named != parent_id or isinstance(named, bool):
         raise CheckFailure(
             "reply does not name its parent", f"replied to {parent_id}, parent is {parent!r}"[:300], exchange, rule="R7"

@@ -15,7 +15,7 @@ from hypothesis.errors import InvalidArgument
 
 from message_api_kit.contracts import checks, domain
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure
-from message_api_kit.contracts.probes import Probe, messages_path
+from message_api_kit.contracts.probes import Probe, messages_path, parent_named
 from message_api_kit.contracts.transport import Exchange, Transport
 
 
@@ -133,8 +133,7 @@ class Context:
         stored = json.dumps(message.get("message"))
         stored = stored if len(stored) <= 80 else stored[:77] + "..."
         invented = "" if probe.holds(message.get("message")) else " (a value the request does not hold)"
-        parent = message.get("parent")
-        named = parent.get("id") if isinstance(parent, dict) else parent
+        named = parent_named(message.get("parent"))
         reply = f", a reply to {named}" if message.get("is_reply") else ", a root"
         if not domain.is_integer(probe.conversation):
             reply += f", in conversation {json.dumps(message.get('conversationId'))}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import messages_path
+from message_api_kit.contracts.probes import messages_path, parent_named
 from message_api_kit.contracts.transport import Exchange, Transport, dumps
 
 #: Kinds of difference that break the doc's contract on one side: the rest are choices it leaves open.
@@ -189,7 +189,7 @@ def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
             if key in doc:
                 values[key] = doc[key]
         parent = doc.get("parent")
-        parent_id = parent.get("id") if isinstance(parent, dict) else parent
+        parent_id = parent_named(parent)
         values["parent form"] = {"object": "object", "integer": "id", "null": "null"}.get(_json_type(parent), "other")
         values["parent is"] = names.get(parent_id, "unknown") if isinstance(parent_id, int) else None
         if isinstance(doc.get("conversationId"), int):

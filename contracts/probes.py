@@ -82,8 +82,7 @@ class Probe:
     def reading_of(self, message: dict[str, Any]) -> Reading | None:
         """The reading ``message`` (a created answer) is of, if it is one of them."""
         for reading in self.readings:
-            parent = message.get("parent")
-            named = parent.get("id") if isinstance(parent, dict) else parent
+            named = parent_named(message.get("parent"))
             if (
                 message.get("message") == reading.message
                 and message.get("conversationId") == reading.conversation
@@ -140,6 +139,11 @@ def _spellings(value: Any) -> Iterator[str]:
         yield str(value)
         if isinstance(value, float) and value.is_integer():
             yield str(int(value))
+
+
+def parent_named(parent: Any) -> Any:
+    """The id a reply's ``parent`` names: the id itself, or an object's ``id`` (R7)."""
+    return parent.get("id") if isinstance(parent, dict) else parent
 
 
 def messages_path(conversation: int | str) -> str:
