@@ -102,7 +102,7 @@ class Pipeline:
         elif origin and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
             answer = "204 No Content", self.cors.preflight(origin, requested, not public), [b""]
-        elif isinstance(session := self._session(environ), MockError):
+        elif isinstance(session := self._session(environ, origin), MockError):
             answer = _problem(session, cors_headers)
         elif public and (store := session).faults.active and (failure := self._fault(environ, store)) is not None:
             if isinstance(failure, ConnectionDropped):
@@ -135,14 +135,13 @@ class Pipeline:
         ((status, headers),) = started
         return status, headers, chunks
 
-    def _session(self, environ: WSGIEnvironment) -> Store | MockError:
+    def _session(self, environ: WSGIEnvironment, origin: str | None) -> Store | MockError:
         """The store of the session the request names, put where the handlers find it; or why not.
 
         Only a client that could use the fake's own API (no Origin, or one named with
         ``--cors-origin``) may make a session: a web page of any other origin may use the
         sessions that exist, and cannot evict the ones a test suite uses by making more.
         """
-        origin = environ.get("HTTP_ORIGIN")
         try:
             store = self.sessions.get(environ.get(SESSION_ENVIRON), may_create=self.cors.may_drive(origin))
         except BadSessionName as exc:
