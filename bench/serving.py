@@ -2,8 +2,9 @@
 
 1. Latency of normal requests (a creation, then an admin read, one after another on one
    keep-alive connection) for a while with no other load, then again while 5,000
-   connections sit idle (connected, nothing sent) and 200 send a request head one byte a
-   second. Goal: p99 under 50 ms, admin included.
+   connections sit idle (connected, nothing sent), 200 send a request head one byte a
+   second and 100 send a creation's 1,000-byte body one byte a second. Goal: p99 under
+   50 ms, admin included.
 2. A 300 MiB upload with its length declared, sent as fast as the client can: how many
    bytes the server process read before its 413 (every successful read of any kind by any
    of its threads, counted by strace), beside what the client got into its socket. Goal:
@@ -34,7 +35,9 @@ from urllib.parse import urlsplit
 
 from bench._serve import BODY, PYTHON, Running, pinned, process
 
-IDLE, SLOW, SECONDS = 5_000, 200, 10
+IDLE, SLOW, UPLOADS, SECONDS = 5_000, 200, 100, 10
+#: What each slow upload declares, then sends a byte a second.
+UPLOAD_LENGTH = 1000
 UPLOAD = 300 * 1024 * 1024
 MiB = 1024 * 1024
 
@@ -91,15 +94,27 @@ def latencies(host: str, port: int, seconds: float) -> Latencies:
     return result
 
 
-def _trickle(sockets: list[socket.socket], stop: threading.Event) -> None:
-    """Send every slow socket one more byte of a never-ending request head, once a second."""
+def _trickle(slow: list[socket.socket], uploads: list[socket.socket], stop: threading.Event) -> None:
+    """Once a second, send every slow socket one more byte of a never-ending request head, and
+    every upload one more byte of its body (whose head went whole)."""
     head = b"POST /conversations/1/messages HTTP/1.1\r\nX-Slow: " + b"a" * 10_000
+    body = b"x" * UPLOAD_LENGTH
     sent = 0
     while not stop.wait(1.0):
-        for sock in sockets:
+        for sock in slow:
             with contextlib.suppress(OSError):  # closed by the server's header timeout: that is its job
                 sock.send(head[sent : sent + 1])
+        for sock in uploads:
+            with contextlib.suppress(OSError):
+                sock.send(body[sent : sent + 1])
         sent += 1
+
+
+def _upload_head() -> bytes:
+    return (
+        "POST /conversations/1/messages HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {UPLOAD_LENGTH}\r\n\r\n"
+    ).encode()
 
 
 def hostile_load(server: Running) -> tuple[Latencies, Latencies, str]:
@@ -109,8 +124,11 @@ def hostile_load(server: Running) -> tuple[Latencies, Latencies, str]:
     alone = latencies(host, port, SECONDS)
     idle = [socket.create_connection((host, port)) for _ in range(IDLE)]
     slow = [socket.create_connection((host, port)) for _ in range(SLOW)]
+    uploads = [socket.create_connection((host, port)) for _ in range(UPLOADS)]
+    for sock in uploads:
+        sock.sendall(_upload_head())
     stop = threading.Event()
-    trickler = threading.Thread(target=_trickle, args=(slow, stop), daemon=True)
+    trickler = threading.Thread(target=_trickle, args=(slow, uploads, stop), daemon=True)
     trickler.start()
     try:
         time.sleep(1)
@@ -119,9 +137,17 @@ def hostile_load(server: Running) -> tuple[Latencies, Latencies, str]:
         stop.set()
         trickler.join()
         still_open = sum(_open(sock) for sock in idle + slow)
-        for sock in idle + slow:
+        uploading = sum(_open(sock) for sock in uploads)
+        for sock in idle + slow + uploads:
             sock.close()
-    return alone, loaded, f"{still_open} of {IDLE + SLOW} hostile connections still open at the end"
+    return (
+        alone,
+        loaded,
+        (
+            f"{still_open} of {IDLE + SLOW} idle and slow-header connections still open at the end,"
+            f" {uploading} of {UPLOADS} uploads still sending, unanswered"
+        ),
+    )
 
 
 def _open(sock: socket.socket) -> bool:
@@ -212,7 +238,7 @@ def measure() -> list[str]:
         uploads = [upload(server, expect=False), upload(server, expect=True)]
     return [
         f"alone:                                   {alone.summary()}",
-        f"beside {IDLE} idle and {SLOW} slow-header connections: {loaded.summary()}",
+        f"beside {IDLE} idle, {SLOW} slow-header and {UPLOADS} slow-upload connections: {loaded.summary()}",
         f"  ({hostile}; goal: p99 < 50 ms for both kinds)",
         *uploads,
     ]

@@ -108,7 +108,8 @@ def cli() -> None:
     default=ServerOptions.threads,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Python threads running requests; injected delays hold one each.",
+    help="Python threads running requests; injected delays and slow uploads hold one each, and two are kept"
+    " for requests without a body.",
 )
 @click.option(
     "--header-timeout",
@@ -168,6 +169,7 @@ def serve(
         journal_size=journal_size,
         max_sessions=max_sessions,
         max_waiting=max(1, threads - 2),  # two threads always free for the admin API
+        max_uploads=max(1, threads - 2),  # two threads always free for the admin API's reads
     )
     options = ServerOptions(
         host=host,

@@ -40,6 +40,11 @@ class MockConfig:
     #: How many requests may wait out an injected delay at once: each holds a server thread, and
     #: threads must stay free for the admin API (``mockserver serve`` sets its thread count less 2).
     max_waiting: int = 4
+    #: Requests that may be reading their body at once. A server thread reads a body with no
+    #: deadline (granian's WSGI gives none), so a body sent a byte a second holds its thread; past
+    #: this many, a request with a body is answered 503 at once, and the threads left (``mockserver
+    #: serve`` keeps two) serve every request without one: the admin API's reads, the dashboard.
+    max_uploads: int = 6
     #: Named sessions (``X-Mock-Session``) alive at once; past it the least recently used is evicted.
     #: 0: no named sessions (the header is refused with a 404).
     max_sessions: int = 64
@@ -57,5 +62,7 @@ class MockConfig:
             raise ValueError("journal_size must not be negative")
         if self.max_waiting < 1:
             raise ValueError("max_waiting must be at least 1")
+        if self.max_uploads < 1:
+            raise ValueError("max_uploads must be at least 1")
         if self.max_sessions < 0:
             raise ValueError("max_sessions must not be negative")

@@ -34,6 +34,8 @@ class MockError(Exception):
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    #: Headers the answer carries besides the problem's media type.
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, detail: str, errors: Sequence[FieldError] = ()) -> None:
         super().__init__(detail)
@@ -118,6 +120,13 @@ class InsufficientStorage(MockError):
     status, slug, title = 507, "insufficient-storage", "Insufficient Storage"
 
 
+class Busy(MockError):
+    """As many request bodies are being read as the fake may read at once (``MockConfig.max_uploads``)."""
+
+    status, slug, title = 503, "busy", "Service Unavailable"
+    headers = (("Retry-After", "1"),)
+
+
 class SessionGone(NotFound):
     """The session the request names was evicted: its state is gone, and the client is told so.
 
@@ -170,7 +179,7 @@ def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None)
 
 
 def _handle_mock_error(error: MockError) -> Response:
-    return problem_response(error.problem())
+    return problem_response(error.problem(), dict(error.headers))
 
 
 def _handle_store_error(error: StoreError) -> Response:

@@ -7,6 +7,7 @@ and Flask hooks with their ``request`` lookups measured several times slower
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import time
@@ -22,6 +23,7 @@ from message_api_kit.mockserver.cors import CorsPolicy, HostPolicy
 from message_api_kit.mockserver.errors import (
     PROBLEM_JSON,
     BadParameter,
+    Busy,
     Crash,
     Forbidden,
     InjectedFailure,
@@ -32,7 +34,7 @@ from message_api_kit.mockserver.errors import (
 from message_api_kit.mockserver.journal import BODY_LIMIT
 from message_api_kit.mockserver.sessions import STORE, BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
-from message_api_kit.mockserver.validation import RAW_BODY
+from message_api_kit.mockserver.uploads import UploadBudget
 from message_api_kit.schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -55,7 +57,8 @@ Answer = tuple[str, list[tuple[str, str]], list[bytes]]
 def _problem(error: MockError, cors_headers: list[tuple[str, str]]) -> Answer:
     """``error`` as a problem document from the middleware: status line, headers and body."""
     status = f"{error.status} {error.title}"
-    return status, [("Content-Type", PROBLEM_JSON), *cors_headers], [json.dumps(error.problem()).encode()]
+    headers = [("Content-Type", PROBLEM_JSON), *error.headers, *cors_headers]
+    return status, headers, [json.dumps(error.problem()).encode()]
 
 
 class ConnectionDropped(ConnectionAbortedError):
@@ -72,6 +75,8 @@ class Pipeline:
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
         self.hosts = HostPolicy(config.allowed_hosts)
+        # One budget for every session: each body being read holds a server thread (see _read_body).
+        self.uploads = UploadBudget(config.max_uploads)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request; a bug of the fake's anywhere on the way is a problem document, and recorded."""
@@ -97,8 +102,13 @@ class Pipeline:
         method = environ["REQUEST_METHOD"]
         store = self.sessions.default
         answer: Answer
-        if (refused := self._refused(environ)) is not None:
+        refused = self._refused(environ)
+        read = self._read_body(environ) if refused is None else b""
+        body = read if isinstance(read, bytes) else b""
+        if refused is not None:
             answer = _problem(refused, cors_headers)
+        elif isinstance(read, MockError):
+            answer = _problem(read, cors_headers)
         elif origin and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
             answer = "204 No Content", self.cors.preflight(origin, requested, not public), [b""]
@@ -106,13 +116,13 @@ class Pipeline:
             answer = _problem(session, cors_headers)
         elif public and (store := session).faults.active and (failure := self._fault(environ, store)) is not None:
             if isinstance(failure, ConnectionDropped):
-                return self._drop(environ, store, started, start_response, failure)
+                return self._drop(environ, store, started, body, start_response, failure)
             answer = _problem(failure, cors_headers)
         else:
             answer = self._inner(environ, cors_headers)
         status, headers, chunks = answer
         if public and path != VENDOR_DOCUMENT:
-            self._record(environ, store, int(status[:3]), started, b"".join(chunks))
+            self._record(environ, store, int(status[:3]), started, body, b"".join(chunks))
         # Started last, once everything that could fail has run: a crash can still answer a problem.
         start_response(status, headers)
         return chunks
@@ -134,6 +144,37 @@ class Pipeline:
                 close()
         ((status, headers),) = started
         return status, headers, chunks
+
+    def _read_body(self, environ: WSGIEnvironment) -> bytes | MockError:
+        """Read the request's body now, and put it back as bytes in memory; or why it was not read.
+
+        A server thread reading a body waits with no deadline: granian's WSGI gives none, and a
+        thread of the fake's own reading it instead stalls granian once the answer goes before the
+        body is in (tried). So at most ``max_uploads`` requests read a body at once, and a request
+        with a body finds every turn held by slow uploads is a 503 (``UploadBudget``): slow uploads
+        can hold those threads, never the ones left for requests without a body.
+
+        Read here, first, so that the journal has the bytes the handler read. A body declared larger
+        than the fake accepts is left unread: the handler answers 413 without it.
+        """
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length:
+            if not length.isdigit() or not 0 < int(length) <= self.max_body_bytes:
+                return b""
+            size = int(length)
+        elif "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+            size = self.max_body_bytes + 1  # one byte past the limit says "too large", and no more is read
+        else:
+            return b""
+        with self.uploads.reading() as turn:
+            if not turn:
+                return Busy(
+                    f"{self.uploads.limit} requests are sending their bodies slowly, each holding a thread;"
+                    " try again in a moment (mockserver serve --threads raises the limit)"
+                )
+            body: bytes = environ["wsgi.input"].read(size)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return body
 
     def _session(self, environ: WSGIEnvironment, origin: str | None) -> Store | MockError:
         """The store of the session the request names, put where the handlers find it; or why not.
@@ -166,7 +207,9 @@ class Pipeline:
             )
         return None
 
-    def _record(self, environ: WSGIEnvironment, store: Store, status: int, started: float, answer: bytes) -> None:
+    def _record(
+        self, environ: WSGIEnvironment, store: Store, status: int, started: float, body: bytes, answer: bytes
+    ) -> None:
         """Journal one public request in its session; status 0 means no answer was sent."""
         store.journal.record(
             (
@@ -176,7 +219,7 @@ class Pipeline:
                 environ.get("QUERY_STRING", ""),
                 status,
                 (time.perf_counter() - started) * 1000,
-                _sent_body(environ)[:BODY_LIMIT],
+                body[:BODY_LIMIT],
                 answer[:BODY_LIMIT],
                 _sent_headers(environ),
             )
@@ -204,14 +247,12 @@ class Pipeline:
         environ: WSGIEnvironment,
         store: Store,
         started: float,
+        body: bytes,
         start_response: StartResponse,
         dropped: ConnectionDropped,
     ) -> Iterable[bytes]:
-        # Read the body first: unread bytes would turn the close into a reset on some stacks.
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        if 0 < length <= self.max_body_bytes:
-            environ[RAW_BODY] = environ["wsgi.input"].read(length)
-        self._record(environ, store, 0, started, b"")
+        # The body was read already (_read_body): unread bytes would turn the close into a reset on some stacks.
+        self._record(environ, store, 0, started, body, b"")
         if environ.get("SERVER_SOFTWARE") == "Granian":
             # Granian closes a connection only when its HTTP core (hyper) cannot write the
             # answer: a Content-Length that is no number, on a body of unknown length, makes
@@ -234,16 +275,6 @@ def _unwritable(data: bytes) -> object:
 
 #: Headers of the connection, not of the request: a replay sets its own.
 _CONNECTION_HEADERS = frozenset({"HTTP_HOST", "HTTP_CONNECTION", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"})
-
-
-def _sent_body(environ: WSGIEnvironment) -> bytes:
-    """The request's body: as the handler read it, or, where no handler read it (a 415, a 405), read now."""
-    body: bytes | None = environ.get(RAW_BODY)
-    if body is None:
-        length = environ.get("CONTENT_LENGTH", "")
-        small = length.isdigit() and 0 < int(length) <= BODY_LIMIT  # a larger one is not worth the wait
-        body = environ["wsgi.input"].read(int(length)) if small else b""
-    return body
 
 
 def _sent_headers(environ: WSGIEnvironment) -> str:

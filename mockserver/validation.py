@@ -24,8 +24,6 @@ from message_api_kit.mockserver.errors import (
 from message_api_kit.mockserver.profile import Profile
 from message_api_kit.mockserver.store import MAX_ID
 
-#: Where ``read_json`` leaves the raw body in the WSGI environ.
-RAW_BODY = "mockserver.body"
 MAX_DIGITS = len(str(MAX_ID))
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
 
@@ -79,7 +77,6 @@ def read_json(
         shown = media or "no Content-Type"
         raise UnsupportedMediaType(f"the body must be application/json, not {shown}")
     data = _read_body(request, limit)
-    request.environ[RAW_BODY] = data  # for the journal, which must not read the stream twice
     try:
         # Strict UTF-8 (RFC 8259): json.loads(bytes) would let encoded surrogates through.
         doc = (_INTEGRAL_DECODER if integral else _DECODER).decode(data.decode("utf-8"))

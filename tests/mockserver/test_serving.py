@@ -114,6 +114,56 @@ def test_hundreds_of_idle_and_slow_connections_lock_nobody_out():
                 sock.close()
 
 
+def slow_upload(port: int, body: bytes, sent: int) -> socket.socket:
+    """A creation whose head and first ``sent`` bytes of body are sent; the rest is held back."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    extra = f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    sock.sendall(head(CREATE, extra) + body[:sent])
+    return sock
+
+
+def test_slow_uploads_hold_only_the_threads_that_read_bodies():
+    # --threads 4: two may read bodies, two are kept for requests without one. Before, eight slow
+    # uploads held every thread, and the clock, the journal and the dashboard all timed out.
+    body = b'{"message": "slow one"}'
+    with served("--no-demo", "--threads", "4") as fake:
+        slow = [slow_upload(fake.port, body, sent=3) for _ in range(6)]
+        try:
+            time.sleep(0.5)  # two are being read; the other four were refused at once
+            with httpx.Client(base_url=fake.url, timeout=3) as client:
+                for path in ("/__mock__/clock", "/__mock__/journal", "/__mock__/", "/__mock__/conversations"):
+                    answer = client.get(path)
+                    assert answer.status_code == 200, (path, answer.text)
+                refused = client.post(CREATE, json={"message": "fast"})
+                assert refused.status_code == 503, refused.text
+                assert refused.headers["Retry-After"] == "1"
+                assert refused.json()["type"] == "urn:mockserver:problem:busy"
+                assert "--threads" in refused.json()["detail"]
+                for sock in slow:  # the uploads end: the two being read are created
+                    sock.sendall(body[3:])
+                statuses = sorted(read_answer_head(sock).split(b" ", 2)[1] for sock in slow)
+                assert statuses == [b"201"] * 2 + [b"503"] * 4
+                created = client.post(CREATE, json={"message": "fast"})
+                assert created.status_code == 201 and created.json()["message"] == "fast"
+                listed = client.get("/__mock__/conversations/1/messages").json()["items"]
+                assert sorted(m["message"] for m in listed) == ["fast", "slow one", "slow one"]
+                journal = client.get("/__mock__/journal").json()["entries"]
+                assert [e["status"] for e in journal if e["method"] == "POST"].count(503) == 5
+                assert json.loads(journal[-1]["request_body"]) == {"message": "fast"}
+        finally:
+            for sock in slow:
+                sock.close()
+
+
+def read_answer_head(sock: socket.socket, timeout: float = 5) -> bytes:
+    """The status line and headers of the next answer on ``sock``."""
+    sock.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data and (chunk := sock.recv(65536)):
+        data += chunk
+    return data
+
+
 def test_the_test_server_closes_a_connection_that_sends_its_request_too_slowly():
     with LiveServer(create_app(), read_timeout=0.5) as live, socket.create_connection(("127.0.0.1", live.port)) as sock:
         sock.sendall(b"POST /conversations/1/messages HTTP/1.1\r\nHo")
