@@ -16,6 +16,7 @@ from bench import (
     diff_seeds,
     framework_sweep,
     instructions,
+    memory,
     schemathesis_seeds,
     seed_sweep,
     serving,
@@ -43,8 +44,13 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("throughput", "Throughput (`python -m bench.throughput`)", lambda: throughput.report(throughput.measure())),
     (
         "serving",
-        "Idle and slow clients, a 300 MiB upload (`python -m bench.serving`)",
+        "Idle and slow clients, slow uploads, a 300 MiB upload (`python -m bench.serving`)",
         lambda: serving.report(serving.measure()),
+    ),
+    (
+        "memory",
+        "Memory: shared snapshots and the budget (`python -m bench.memory`)",
+        lambda: memory.report(memory.measure()),
     ),
     (
         "state_file",

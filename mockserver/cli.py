@@ -104,6 +104,14 @@ def cli() -> None:
     help="Named sessions (X-Mock-Session) alive at once; the least recently used is evicted past it. 0: none.",
 )
 @click.option(
+    "--max-memory",
+    "max_memory_mib",
+    default=1024,
+    show_default=True,
+    type=click.IntRange(16),
+    help="MiB of memory the fake may grow to (all sessions and snapshots); past it a write is a 507.",
+)
+@click.option(
     "--threads",
     default=ServerOptions.threads,
     show_default=True,
@@ -143,6 +151,7 @@ def serve(
     max_body_bytes: int,
     journal_size: int,
     max_sessions: int,
+    max_memory_mib: int,
     threads: int,
     header_timeout: float,
     keep_alive: bool,
@@ -168,6 +177,7 @@ def serve(
         seed=_load_seed(seed_path, demo=not no_demo),
         journal_size=journal_size,
         max_sessions=max_sessions,
+        max_memory=max_memory_mib * 1024 * 1024,
         max_waiting=max(1, threads - 2),  # two threads always free for the admin API
         max_uploads=max(1, threads - 2),  # two threads always free for the admin API's reads
     )
@@ -201,6 +211,8 @@ def _announce(url: str, host: str, config: MockConfig, profile_path: Path | None
     click.echo(f"  journal: {url}{schemas.operation('getJournal').path}")
     state = f"kept in {config.state_file}" if config.state_file else "in memory (--state-file PATH keeps it)"
     click.echo(f"  state:   {state}{', each commit synced to disk' if config.fsync else ''}")
+    if config.max_memory is not None:
+        click.echo(f"  memory:  up to {config.max_memory // (1024 * 1024)} MiB, then writes are refused (--max-memory)")
     origins = ", ".join(config.cors_origins) + " (with credentials)" if config.cors_origins else None
     click.echo(f"  origins: {origins or 'any, on the vendor API; none on /__mock__/ (--cors-origin names some)'}")
     if profile_path is not None:

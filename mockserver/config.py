@@ -45,6 +45,10 @@ class MockConfig:
     #: this many, a request with a body is answered 503 at once, and the threads left (``mockserver
     #: serve`` keeps two) serve every request without one: the admin API's reads, the dashboard.
     max_uploads: int = 6
+    #: The process's resident memory the fake may grow to, in bytes: past it, a write that would
+    #: store more (a message, a seed, a session, a snapshot's copy) is refused (507) and nothing
+    #: changes. None: no budget (the pytest plugin's fakes); ``mockserver serve`` sets 1 GiB.
+    max_memory: int | None = None
     #: Named sessions (``X-Mock-Session``) alive at once; past it the least recently used is evicted.
     #: 0: no named sessions (the header is refused with a 404).
     max_sessions: int = 64
@@ -62,6 +66,8 @@ class MockConfig:
             raise ValueError("journal_size must not be negative")
         if self.max_waiting < 1:
             raise ValueError("max_waiting must be at least 1")
+        if self.max_memory is not None and self.max_memory < 1:
+            raise ValueError("max_memory must be positive")
         if self.max_uploads < 1:
             raise ValueError("max_uploads must be at least 1")
         if self.max_sessions < 0:

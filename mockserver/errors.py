@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from message_api_kit.mockserver.sessions import SessionEvicted
-from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, StoreError, Unwritten
+from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, OverBudget, StoreError, Unwritten
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -115,7 +115,7 @@ class OutOfRange(MockError):
 
 
 class InsufficientStorage(MockError):
-    """The state file could not be written (a full disk): the request changed nothing, and the fake goes on."""
+    """The state file could not be written (a full disk), or the memory budget is used up: nothing changed."""
 
     status, slug, title = 507, "insufficient-storage", "Insufficient Storage"
 
@@ -159,6 +159,7 @@ _STORE_ERRORS: dict[type[StoreError], type[MockError]] = {
     NotStored: NotFound,
     SessionEvicted: SessionGone,
     Unwritten: InsufficientStorage,
+    OverBudget: InsufficientStorage,
     Clash: Conflict,
     # A schema-valid request that the state refuses: 404 or 409, as Schemathesis' checks expect (B5).
     Misplaced: Conflict,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
-from message_api_kit.mockserver.store import NotStored, Saved, StateLog, Store, StoreError
+from message_api_kit.mockserver.memory import CHECK_EVERY, MemoryBudget
+from message_api_kit.mockserver.store import NotStored, OverBudget, Saved, StateLog, Store, StoreError
 
 #: Evictions remembered, for their log and to tell a client its session is gone.
 EVICTIONS_KEPT = 1000
@@ -78,8 +79,10 @@ class Sessions:
         self._config = config
         # Injected delays hold server threads whichever session they are in: one budget for all.
         self._waiting = threading.BoundedSemaphore(config.max_waiting)
+        # One memory budget for all sessions and their snapshots.
+        self.memory = MemoryBudget(config.max_memory)
         # Only the default session is kept in a state file: named ones are for tests.
-        self.default = Store(config, waiting=self._waiting, log=log, saved=saved)
+        self.default = Store(config, waiting=self._waiting, log=log, saved=saved, memory=self.memory)
         self._named: OrderedDict[str, _Session] = OrderedDict()
         self._evicted: OrderedDict[str, Eviction] = OrderedDict()
         #: Above every id a session that is gone ever gave: where a new session's ids start.
@@ -113,13 +116,21 @@ class Sessions:
             raise NotStored("this fake runs without named sessions (max_sessions is 0)")
         if not may_create:
             raise SessionNotMade(f"no session named {name!r}")
-        made = Store(self._config, waiting=self._waiting)  # outside the lock: a large seed takes a while
+        if (used := self.memory.room_for(CHECK_EVERY)) is not None:
+            mib = 1024 * 1024
+            raise OverBudget(
+                f"the fake uses {used / mib:.0f} MiB of its {(self.memory.limit or 0) / mib:.0f} MiB memory budget:"
+                f" no room for session {name!r}. Delete sessions or snapshots, or raise --max-memory"
+            )
+        # Outside the lock: a large seed takes a while.
+        made = Store(self._config, waiting=self._waiting, memory=self.memory)
         with self._lock:
             found = self._named.get(name)
             if found is not None:  # another request made it meanwhile: one store per name
                 return found.store
             made.start_ids_at(self._ids_from)
             self._named[name] = _Session(made, time.monotonic())
+            evicted_any = len(self._named) > self._config.max_sessions
             while len(self._named) > self._config.max_sessions:
                 gone, session = self._named.popitem(last=False)
                 self._forget(session.store)
@@ -127,7 +138,9 @@ class Sessions:
                 self._evicted[gone] = Eviction(gone, time.time(), reason)
                 while len(self._evicted) > EVICTIONS_KEPT:
                     self._evicted.popitem(last=False)
-            return made
+        if evicted_any:
+            self.memory.give_back()
+        return made
 
     def _forget(self, store: Store) -> None:
         """Note the ids a session gave, as it goes (under the lock)."""
@@ -157,6 +170,8 @@ class Sessions:
                 self._forget(session.store)
             elif self._evicted.pop(name, None) is None:
                 raise NotStored(f"no session named {name!r}")
+        del session
+        self.memory.give_back()
 
     def reset_all(self) -> None:
         """Forget every named session and reset the default one."""
@@ -166,3 +181,4 @@ class Sessions:
             self._named.clear()
             self._evicted.clear()
         self.default.reset()
+        self.memory.give_back()

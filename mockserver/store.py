@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from message_api_kit.mockserver.clock import Clock
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.faults import Failure, Faults, Latency
 from message_api_kit.mockserver.journal import Journal
+from message_api_kit.mockserver.memory import INDEX_BYTES, ROW_BYTES, MemoryBudget
 from message_api_kit.mockserver.seed import DEFAULT_USER, Seed, SeedResult
 
 #: Conversation and message ids are positive signed 64-bit integers (schemas/conversation-id.json).
@@ -41,12 +43,26 @@ class Misplaced(StoreError):
     """A reply to a message of another conversation."""
 
 
-#: The store's attributes that the state file mirrors, in the order ``Store._tables`` gives them.
-_TABLES = ("_messages", "_by_conversation", "_users", "_user_json", "_conversations", "_default_user", "_next_id")
+#: The store's attributes that the state file mirrors, in the order ``Store._tables`` gives them,
+#: and whether a snapshot shares them (put back with them if a commit fails).
+_TABLES = (
+    "_messages",
+    "_by_conversation",
+    "_users",
+    "_user_json",
+    "_conversations",
+    "_default_user",
+    "_next_id",
+    "_shared",
+)
 
 
 class Unwritten(StoreError):
     """The state file refused a write (a full disk, say): nothing changed, in the file or in memory."""
+
+
+class OverBudget(StoreError):
+    """The write would take the fake past its memory budget: nothing changed."""
 
 
 class StoredMessage(NamedTuple):
@@ -70,7 +86,12 @@ _CONVERSATION = StoredMessage._fields.index("conversation_id")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A session's state at one moment: copies of its tables (rows are immutable tuples), its clock and faults."""
+    """A session's state at one moment: its tables, its clock and faults.
+
+    The tables are the session's own until it changes (copy on write): snapshots taken with no
+    change between them share one copy, and a restore shares the snapshot's until the next write.
+    Nothing ever changes a snapshot's tables; rows are immutable tuples, shared by every copy.
+    """
 
     taken: float
     messages: dict[int, _Row]
@@ -153,9 +174,11 @@ class Store:
         waiting: threading.BoundedSemaphore | None = None,
         log: StateLog | None = None,
         saved: Saved | None = None,
+        memory: MemoryBudget | None = None,
     ) -> None:
         self._config = config
         self._log: StateLog = log or _NoLog()
+        self._memory = memory or MemoryBudget(None)
         self.clock = Clock(config.clock)
         self.faults = Faults(random.Random(config.random_seed), config.max_waiting if waiting is None else waiting)
         self.journal = Journal(config.journal_size)
@@ -167,6 +190,8 @@ class Store:
         self._conversations: set[int] = set()
         self._default_user = 0
         self._next_id = 1
+        #: Whether a snapshot holds these very tables: the next write copies them first (``_own``).
+        self._shared = False
         self._snapshots: dict[str, Snapshot] = {}
         if saved is None:
             self.reset()
@@ -214,7 +239,7 @@ class Store:
             try:
                 with self._log.transaction():
                     self._log.cleared("reset to the start-up seed")
-                    self._set_tables(({}, {}, {}, {}, set(), 0, 1))
+                    self._set_tables(({}, {}, {}, {}, set(), 0, 1, False))
                     self.seed(self._config.seed)
                     if not self._users:
                         self._add_user(DEFAULT_USER)
@@ -228,6 +253,7 @@ class Store:
     def seed(self, seed: Seed) -> SeedResult:
         """Add ``seed``'s users, conversations and messages; all or nothing (in the state log too)."""
         with self._lock:
+            self._own()
             # Undo only what this seed did, so that seeding a large store stays cheap.
             saved = (
                 dict(self._users),
@@ -288,16 +314,17 @@ class Store:
                 raise Clash(f"a session keeps at most {MAX_SNAPSHOTS} snapshots; delete one first")
             snapshot = Snapshot(
                 taken=time.time(),
-                messages=dict(self._messages),
-                by_conversation={c: list(rows) for c, rows in self._by_conversation.items()},
-                users=dict(self._users),
-                user_json=dict(self._user_json),
+                messages=self._messages,
+                by_conversation=self._by_conversation,
+                users=self._users,
+                user_json=self._user_json,
                 conversations=frozenset(self._conversations),
                 default_user=self._default_user,
                 next_id=self._next_id,
                 clock=self.clock.saved(),
                 faults=self.faults.rules(),
             )
+            self._shared = True
             self._snapshots.pop(name, None)  # a replaced snapshot moves to the end: newest last
             self._snapshots[name] = snapshot
             return snapshot
@@ -309,16 +336,17 @@ class Store:
             if saved is None:
                 raise NotStored(f"no snapshot named {name!r}")
             before = self._tables()
-            # Copies again, so that the snapshot survives what is done after the restore.
+            # The snapshot's own tables, shared until the next write copies them (``_own``).
             self._set_tables(
                 (
-                    dict(saved.messages),
-                    {c: list(rows) for c, rows in saved.by_conversation.items()},
-                    dict(saved.users),
-                    dict(saved.user_json),
+                    saved.messages,
+                    saved.by_conversation,
+                    saved.users,
+                    saved.user_json,
                     set(saved.conversations),
                     saved.default_user,
                     saved.next_id,
+                    True,
                 )
             )
             rows = [row for _, row in sorted(self._messages.items())]
@@ -335,6 +363,27 @@ class Store:
         with self._lock:
             if self._snapshots.pop(name, None) is None:
                 raise NotStored(f"no snapshot named {name!r}")
+        self._memory.give_back()
+
+    def _own(self) -> None:
+        """Copy the tables a snapshot shares before they change (under the lock); ``OverBudget`` if no room."""
+        if not self._shared:
+            return
+        copying = len(self._messages) * INDEX_BYTES
+        if (used := self._memory.room_for(copying)) is not None:
+            raise OverBudget(self._no_room(used, f"a copy of this session's {len(self._messages)} messages"))
+        self._messages = dict(self._messages)
+        self._by_conversation = {c: list(rows) for c, rows in self._by_conversation.items()}
+        self._users = dict(self._users)
+        self._user_json = dict(self._user_json)
+        self._shared = False
+
+    def _no_room(self, used: int, what: str) -> str:
+        mib = 1024 * 1024
+        return (
+            f"the fake uses {used / mib:.0f} MiB of its {(self._memory.limit or 0) / mib:.0f} MiB memory budget:"
+            f" no room for {what}. Delete sessions or snapshots, or reset, or raise --max-memory"
+        )
 
     def snapshots(self) -> list[tuple[str, Snapshot]]:
         """Every snapshot with its name, oldest first."""
@@ -420,6 +469,9 @@ class Store:
         ``Misplaced`` for a parent in another conversation, ``Clash`` for an id already used.
         """
         with self._lock:
+            self._own()
+            if (used := self._memory.room_for(sys.getsizeof(text) + ROW_BYTES)) is not None:
+                raise OverBudget(self._no_room(used, "another message"))
             if seeding:
                 if conversation_id not in self._conversations:
                     self._conversations.add(conversation_id)
