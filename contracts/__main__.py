@@ -2,6 +2,6 @@
 
 import sys
 
-from message_api_kit.contracts.cli import main
+from message_api_kit._contracts_command import main
 
 sys.exit(main())

@@ -15,13 +15,28 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
+from message_api_kit import schemas
+from message_api_kit.contracts import domain
 from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import messages_path, parent_named
 from message_api_kit.contracts.transport import Exchange, Transport, dumps
 
-#: Kinds of difference that break the doc's contract on one side: the rest are choices it leaves open.
-CONTRACT_KINDS = frozenset({"accepted by one, refused by the other", "field missing", "type"})
+
+class _Absent:
+    """A field or value one answer does not have: shown as ``absent``, never as ``None`` (which is JSON's null)."""
+
+    def __repr__(self) -> str:
+        return "absent"
+
+
+ABSENT: Any = _Absent()
+#: A difference a consumer's code could notice on a request the doc defines, or a schema break.
+CONTRACT = "contract"
+#: A difference in the real server's reading of a request whose outcome the doc leaves open:
+#: outside the documented domain, or one it may refuse or create (another conversation, a size).
+LENIENT = "lenient"
 #: Fields whose values differ by nature between two servers (each server's own ids and clock).
 UNCOMPARED = frozenset({"id", "date", "parent.id", "author.id"})
 
@@ -170,6 +185,8 @@ class Seen:
     body_kind: str  # json-object, json-other, text, empty, none
     fields: dict[str, str]
     values: dict[str, Any]
+    #: A success whose body breaks message.json: a contract difference whatever the request.
+    breaks_schema: bool = False
 
 
 def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
@@ -195,26 +212,49 @@ def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
         if isinstance(doc.get("conversationId"), int):
             values["conversation"] = "the run's" if doc["conversationId"] == ids.conversation else "other"
     fields = {name: kind for name, kind in _fields(doc).items() if name not in UNCOMPARED}
-    return Seen(exchange.status, exchange.content_type, "json-object", fields, values)
+    breaks = 200 <= exchange.status < 300 and not schemas.validator("message").is_valid(doc)
+    return Seen(exchange.status, exchange.content_type, "json-object", fields, values, breaks)
 
 
 @dataclass(frozen=True)
 class Difference:
-    """One way two answers to the same request differ."""
+    """One way two answers to the same request differ, and whether it is a ``CONTRACT`` or a ``LENIENT`` one."""
 
     kind: str
     what: str
     real: Any
     fake: Any
+    category: str = CONTRACT
 
     @property
     def breaks_contract(self) -> bool:
-        """Whether one side breaks what the doc decides (not a choice it leaves open)."""
-        return self.kind in CONTRACT_KINDS
+        """Whether a consumer's code could tell the two servers apart where the doc decides."""
+        return self.category == CONTRACT
 
 
-def compare(real: Seen, fake: Seen) -> list[Difference]:
-    """The differences between two answers to one request."""
+def open_outcome(exchange: Exchange, conversations: tuple[int, ...]) -> bool:
+    """Whether the doc leaves the outcome of this creation request to the server (the contract rules' sides).
+
+    Outside the documented domain (``domain.outside``), or inside it but refusable: a conversation
+    other than the run's, or a body whose size the doc leaves open. Elsewhere it decides.
+    """
+    parts = urlsplit(exchange.url).path.rstrip("/").split("/")
+    segment = parts[-2] if len(parts) >= 3 else ""
+    content_type = exchange.request_headers.get("Content-Type")
+    if domain.outside(segment, content_type, exchange.request_body):
+        return True
+    return int(segment) not in conversations or domain.size_is_open(exchange.request_body)
+
+
+def compare(real: Seen, fake: Seen, lenient: bool = False) -> list[Difference]:
+    """The differences between two answers to one request; ``lenient``: its outcome is the server's to choose."""
+    found = _differences(real, fake)
+    if not lenient or real.breaks_schema or fake.breaks_schema:
+        return found
+    return [Difference(d.kind, d.what, d.real, d.fake, LENIENT) for d in found]
+
+
+def _differences(real: Seen, fake: Seen) -> list[Difference]:
     found: list[Difference] = []
     if (200 <= real.status < 300) != (200 <= fake.status < 300):
         found.append(Difference("accepted by one, refused by the other", "status", real.status, fake.status))
@@ -233,15 +273,16 @@ def compare(real: Seen, fake: Seen) -> list[Difference]:
         fields = {name for name in fields if name != "parent" and not name.startswith("parent.")}  # said once, below
     for name in sorted(fields):
         if name not in fake.fields:
-            found.append(Difference("field missing", name, real.fields[name], None))
+            found.append(Difference("field missing", name, real.fields[name], ABSENT))
         elif name not in real.fields:
-            found.append(Difference("field extra", name, None, fake.fields[name]))
+            found.append(Difference("field extra", name, ABSENT, fake.fields[name]))
         elif real.fields[name] != fake.fields[name]:
             found.append(Difference("type", name, real.fields[name], fake.fields[name]))
     for name in sorted(set(real.values) | set(fake.values)):
-        if real.values.get(name) != fake.values.get(name):
+        real_value, fake_value = real.values.get(name, ABSENT), fake.values.get(name, ABSENT)
+        if real_value != fake_value:
             kind = "parent form" if name == "parent form" else "value"
-            found.append(Difference(kind, name, real.values.get(name), fake.values.get(name)))
+            found.append(Difference(kind, name, real_value, fake_value))
     return found
 
 
@@ -311,6 +352,7 @@ def run_diff(
     report = DiffReport(real.base_url, fake.base_url, seed, fail_on=fail_on)
     # Each side keeps its own ids for the whole run; names are per program.
     real_ids, fake_ids = Ids(conversation, other_conversation), Ids(conversation, other_conversation)
+    conversations = (conversation,) if other_conversation is None else (conversation, other_conversation)
     for program in programs(seed, examples):
         real_ids.named.clear()
         fake_ids.named.clear()
@@ -339,7 +381,8 @@ def run_diff(
                     if step.remember:
                         ids.named[step.remember] = created
                         names[created] = step.remember
-            differences = compare(answers["real"][1], answers["fake"][1])
+            lenient = open_outcome(answers["real"][0], conversations)
+            differences = compare(answers["real"][1], answers["fake"][1], lenient)
             report.pairs.append(Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences)))
     report.seconds = time.monotonic() - started
     return report

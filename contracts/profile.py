@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from message_api_kit.contracts.diff import DiffReport
 from message_api_kit.contracts.transport import Exchange
@@ -22,6 +23,8 @@ REJECTIONS = {
 }
 #: What the fake writes into a template where the real server's text varied.
 DETAIL = "{detail}"
+#: The optional fields of a parent summary a profile can keep or leave out (schemas/profile.json).
+PARENT_FIELDS = ("message", "truncated", "author")
 
 
 def observe(report: DiffReport) -> dict[str, Any]:
@@ -34,19 +37,25 @@ def observe(report: DiffReport) -> dict[str, Any]:
     if not created:
         raise ValueError("the real server created no message: there is nothing to learn from it")
     root = created[0].json()
+    parent = replies[0].json().get("parent") if replies else None
     profile: dict[str, Any] = {
         "format": 1,
         "observed": f"{report.real_url} at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, seed {report.seed}",
         "success_status": created[0].status,
         "type": root.get("type", "text") if isinstance(root.get("type"), str) else "text",
-        "parent_form": "id" if replies and isinstance(replies[0].json().get("parent"), int) else "object",
+        "parent_form": "id" if isinstance(parent, int) else "object",
         "rejections": {},
+        "answers": _answers(report),
         "lenient": sorted(
             name.removeprefix("lenient: ")
             for name, answers in by_class.items()
             if name.startswith("lenient: ") and any(200 <= e.status < 300 for e in answers)
         ),
     }
+    if isinstance(root.get("author"), dict):
+        profile["author_fields"] = sorted(root["author"])
+    if isinstance(parent, dict):
+        profile["parent_fields"] = sorted(key for key in parent if key in PARENT_FIELDS)
     for request_class, name in REJECTIONS.items():
         refused = [e for e in by_class.get(request_class, []) if 400 <= e.status < 500]
         if refused:
@@ -56,6 +65,33 @@ def observe(report: DiffReport) -> dict[str, Any]:
                 "body": _template([_body(e) for e in refused]),
             }
     return profile
+
+
+def _answers(report: DiffReport) -> list[dict[str, Any]]:
+    """Each request the real server refused, by its bytes, with its answer (the first seen, for a repeat)."""
+    found: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    for pair in report.pairs:
+        seen = pair.real
+        if not 400 <= seen.status < 500:
+            continue
+        try:
+            body = seen.request_body.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        parts = urlsplit(seen.url).path.rstrip("/").split("/")
+        key = (parts[-2] if len(parts) >= 3 else "", seen.request_headers.get("Content-Type"), body)
+        found.setdefault(
+            key,
+            {
+                "request": {"conversation": key[0], "content_type": key[1], "body": key[2]},
+                "answer": {
+                    "status": seen.status,
+                    "content_type": seen.headers.get("content-type", "application/octet-stream"),
+                    "body": _body(seen),
+                },
+            },
+        )
+    return list(found.values())
 
 
 def _body(exchange: Exchange) -> Any:

@@ -16,7 +16,14 @@ from message_api_kit import schemas
 from message_api_kit.mockserver.clock import ClockOutOfRange
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.errors import FieldError, OutOfRange
-from message_api_kit.mockserver.render import json_response, json_text_response, message_json, message_text
+from message_api_kit.mockserver.render import (
+    Shape,
+    json_response,
+    json_text_response,
+    message_json,
+    message_text,
+    shape_of,
+)
 from message_api_kit.mockserver.seed import Seed
 from message_api_kit.mockserver.sessions import STORE, Sessions
 from message_api_kit.mockserver.store import Snapshot, Store, StoredMessage
@@ -72,7 +79,7 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
         page: list[str] = []
         size = 0
         for message in items:  # bounded in bytes too: at least one message, then up to MAX_PAGE_BYTES
-            text = _listed(store, message)
+            text = _listed(store, message, shape_of(config))
             size += len(text)
             if page and size > MAX_PAGE_BYTES:
                 break
@@ -82,7 +89,7 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
 
     def get_stored_message(id: str) -> Response:  # the path parameter's declared name
         store = session()
-        return json_response(message_json(store, store.message(parse_id(id, "message"))))
+        return json_response(message_json(store, store.message(parse_id(id, "message")), shape_of(config)))
 
     def get_journal() -> Response:
         limit = query("getJournal", "limit", 100_000)
@@ -177,10 +184,10 @@ def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[st
     }
 
 
-def _listed(store: Store, message: StoredMessage) -> str:
+def _listed(store: Store, message: StoredMessage, shape: Shape) -> str:
     """``message`` as a listing shows it: its text cut past ``LISTED_TEXT``, saying so."""
     if len(message.text) <= LISTED_TEXT:
-        return message_text(store, message)
-    doc = message_json(store, message)
+        return message_text(store, message, shape)
+    doc = message_json(store, message, shape)
     doc.update(message=message.text[:LISTED_TEXT], truncated=True, length=len(message.text))
     return json.dumps(doc)

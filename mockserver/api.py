@@ -12,7 +12,7 @@ from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.errors import BadParameter, MockError, NotFound, from_store
 from message_api_kit.mockserver.profile import Profile
-from message_api_kit.mockserver.render import json_text_response, message_text
+from message_api_kit.mockserver.render import json_text_response, message_text, shape_of
 from message_api_kit.mockserver.sessions import STORE
 from message_api_kit.mockserver.store import NotStored, Store, StoreError
 from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, read_json
@@ -25,6 +25,7 @@ CREATE_MESSAGE = schemas.operation("createMessage")
 def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
     """The handler of each vendor operation, and of the two documents, by operation id."""
     max_body = config.max_body_bytes
+    shape = shape_of(config)
     vendor_bytes = json.dumps(schemas.vendor_document()).encode()
     fake_bytes = json.dumps(schemas.fake_document()).encode()
 
@@ -39,7 +40,7 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
         created = store.create_message(
             conversation_id, body["message"], None if parent_id is None else int(parent_id), author_id
         )
-        return json_text_response(message_text(store, created), 201)
+        return json_text_response(message_text(store, created, shape), 201)
 
     def vendor_document() -> Response:
         return Response(vendor_bytes, mimetype="application/json")
@@ -57,10 +58,15 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
 
 
 def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[..., Response]:
-    """``create``, answering as the profile says: its success status and message form, its refusals."""
+    """``create``, answering as the profile says: its success status, the real server's answer to a request
+    it was seen refusing, and its answer to each class of refusal. (The message's shape is the renderer's.)"""
 
     @functools.wraps(create)
     def create_as_profiled(conversation: str) -> Response:
+        body = request.get_data(cache=True)  # kept for the handler, which reads it again
+        seen = profile.answer_to(conversation, request.headers.get("Content-Type"), body)
+        if seen is not None:
+            return _answer(seen)
         try:
             made = create(conversation)
         except (MockError, StoreError) as error:
@@ -68,12 +74,16 @@ def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[
             refused = profile.refused(problem)
             if refused is None:
                 raise
-            status, content_type, content = refused
-            return Response(content, status=status, content_type=content_type)
-        text, status = profile.created(made.get_data(as_text=True))
-        return json_text_response(text, status)
+            return _answer(refused)
+        made.status_code = profile.success_status
+        return made
 
     return create_as_profiled
+
+
+def _answer(answer: tuple[int, str, bytes]) -> Response:
+    status, content_type, content = answer
+    return Response(content, status=status, content_type=content_type)
 
 
 def _acting_user(store: Store, current: Request) -> int | None:

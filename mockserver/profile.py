@@ -1,9 +1,12 @@
 """``--profile``: answer as a real server does where the doc is silent (``contracts diff --write-profile`` writes it).
 
-A profile sets the status of a creation, the ``type`` of a message, the form of ``parent``
-in a reply, and the status, media type and body of each class of refused creation
-(``schemas/profile.json``; DERIVATION.md says which rules it may change). The fake's
-rules themselves do not change: what it accepts and refuses stays the same.
+A profile sets the status of a creation; the shape of a message wherever one is shown (its
+``type``, the form of ``parent`` in a reply, the optional fields a parent summary and an
+author carry: ``render.Shape``); the answer to each refused request the diff sent, matched
+by its bytes; and, for other refused requests, the answer to each class of refusal
+(``schemas/profile.json``; DERIVATION.md says which rules it may change). The fake's rules
+themselves do not change: what it accepts and refuses stays the same, except that a request
+the real server was seen refusing is refused the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from message_api_kit.mockserver.render import Shape
 
 #: The fake's problem types (errors.py slugs) and the refusal class each answers.
 CLASSES = {
@@ -23,38 +28,55 @@ CLASSES = {
 }
 DETAIL = "{detail}"
 
+#: An answer: status, media type, body bytes.
+Answer = tuple[int, str, bytes]
+
 
 @dataclass(frozen=True)
 class Profile:
     """A validated profile."""
 
     success_status: int
-    type: str
-    parent_form: str
+    shape: Shape
     rejections: dict[str, dict[str, Any]]
+    #: Refused requests as seen: (conversation segment, Content-Type sent, body) to the rule answering it.
+    answers: dict[tuple[str, str | None, str], dict[str, Any]]
 
     @classmethod
     def from_json(cls, doc: Any) -> Profile:
         """A profile from a ``profile.json`` document already validated (``load_profile`` reads and validates)."""
-        return cls(doc["success_status"], doc["type"], doc["parent_form"], doc["rejections"])
+        parent_fields, author_fields = doc.get("parent_fields"), doc.get("author_fields")
+        shape = Shape(
+            type=doc["type"],
+            parent_form=doc["parent_form"],
+            parent_fields=None if parent_fields is None else frozenset(parent_fields),
+            author_fields=None if author_fields is None else frozenset(author_fields),
+        )
+        answers = {
+            (seen["request"]["conversation"], seen["request"]["content_type"], seen["request"]["body"]): seen["answer"]
+            for seen in doc.get("answers", [])
+        }
+        return cls(doc["success_status"], shape, doc["rejections"], answers)
 
-    def created(self, text: str) -> tuple[str, int]:
-        """A creation's answer (the fake's JSON text) as the profile says: its body and status."""
-        doc = json.loads(text)
-        doc["type"] = self.type
-        if self.parent_form == "id" and isinstance(doc.get("parent"), dict):
-            doc["parent"] = doc["parent"]["id"]
-        return json.dumps(doc), self.success_status
+    def answer_to(self, conversation: str, content_type: str | None, body: bytes) -> Answer | None:
+        """The real server's answer to this very request, when it was seen refusing it; else None."""
+        try:
+            rule = self.answers.get((conversation, content_type, body.decode("utf-8")))
+        except UnicodeDecodeError:
+            return None
+        return None if rule is None else _answer(rule, "")
 
-    def refused(self, problem: dict[str, Any]) -> tuple[int, str, bytes] | None:
-        """A refused creation (the fake's problem document) as the profile says; None if it says nothing."""
+    def refused(self, problem: dict[str, Any]) -> Answer | None:
+        """A refused creation (the fake's problem document) as its class is answered; None if the profile is silent."""
         slug = str(problem.get("type", "")).rsplit(":", 1)[-1]
         rule = self.rejections.get(CLASSES.get(slug, ""))
-        if rule is None:
-            return None
-        body = _fill(rule["body"], str(problem.get("detail", "")))
-        content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        return rule["status"], rule["content_type"], content
+        return None if rule is None else _answer(rule, str(problem.get("detail", "")))
+
+
+def _answer(rule: dict[str, Any], detail: str) -> Answer:
+    body = _fill(rule["body"], detail)
+    content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    return rule["status"], rule["content_type"], content
 
 
 def _fill(template: Any, detail: str) -> Any:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response
 
 from message_api_kit.mockserver.store import Store, StoredMessage
+
+if TYPE_CHECKING:
+    from message_api_kit.mockserver.config import MockConfig
 
 #: The fake's `type` for a message created from text (the doc shows only "<string>").
 MESSAGE_TYPE = "text"
@@ -17,32 +22,69 @@ MESSAGE_TYPE = "text"
 PARENT_TEXT = 280
 
 
-def message_json(store: Store, message: StoredMessage) -> dict[str, Any]:
-    """The ``message.json`` document for ``message``."""
+#: Fields of an author and of a parent summary that every shape keeps (the schemas require them).
+AUTHOR_REQUIRED = frozenset({"id", "name"})
+PARENT_REQUIRED = frozenset({"id"})
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How a message is rendered where the doc leaves it open: the fake's own, or a real server's (a profile).
+
+    Every answer that shows a message (a creation, a listing, the journal, the dashboard) is
+    rendered with the app's one shape, so that they agree.
+    """
+
+    #: The ``type`` of a message created from text.
+    type: str = MESSAGE_TYPE
+    #: What ``parent`` holds in a reply: ``"object"`` (a summary) or ``"id"``.
+    parent_form: str = "object"
+    #: The optional fields a parent summary carries (``None``: all of the fake's).
+    parent_fields: frozenset[str] | None = None
+    #: The optional fields an author carries (``None``: all the seed gives).
+    author_fields: frozenset[str] | None = None
+
+
+#: The fake's own shape.
+FAKE_SHAPE = Shape()
+
+
+def shape_of(config: MockConfig) -> Shape:
+    """The shape every answer of a fake built from ``config`` renders messages in."""
+    return FAKE_SHAPE if config.profile is None else config.profile.shape
+
+
+def message_json(store: Store, message: StoredMessage, shape: Shape = FAKE_SHAPE) -> dict[str, Any]:
+    """The ``message.json`` document for ``message``, in ``shape``."""
+    parent: Any = None
+    if message.parent_id is not None:
+        parent = message.parent_id if shape.parent_form == "id" else parent_json(store, message.parent_id, shape)
     return {
         "id": message.id,
-        "type": MESSAGE_TYPE,
+        "type": shape.type,
         "conversationId": message.conversation_id,
         "is_reply": message.parent_id is not None,
-        "parent": None if message.parent_id is None else parent_json(store, message.parent_id),
+        "parent": parent,
         "deleted": False,
         "message": message.text,
         "date": message.date,
         "edited_at": None,
         "reactions": [],
-        "author": store.user(message.author_id),
+        "author": _author(store.user(message.author_id), shape),
         "files": [],
         "voice": None,
     }
 
 
-def message_text(store: Store, message: StoredMessage) -> str:
-    """``message_json`` as JSON text, made from a template: the hot path of every creation.
+def message_text(store: Store, message: StoredMessage, shape: Shape = FAKE_SHAPE) -> str:
+    """``message_json`` as JSON text; in the fake's own shape, made from a template: the hot path of every creation.
 
     ``json.dumps`` of the whole document was the largest cost of a creation; only the
     id, conversation, parent, text and date vary, and the author's JSON is made once per
     user. ``tests/mockserver/test_render.py`` holds it equal to ``message_json``.
     """
+    if shape != FAKE_SHAPE:
+        return json.dumps(message_json(store, message, shape))
     parent = "null" if message.parent_id is None else json.dumps(parent_json(store, message.parent_id))
     return (
         f'{{"id": {message.id}, "type": "{MESSAGE_TYPE}", "conversationId": {message.conversation_id},'
@@ -52,15 +94,22 @@ def message_text(store: Store, message: StoredMessage) -> str:
     )
 
 
-def parent_json(store: Store, parent_id: int) -> dict[str, Any]:
+def parent_json(store: Store, parent_id: int, shape: Shape = FAKE_SHAPE) -> dict[str, Any]:
     """The ``parent-summary.json`` document: who and what a reply answers (the text's first ``PARENT_TEXT``)."""
     parent = store.message(parent_id)
-    return {
+    doc = {
         "id": parent.id,
         "message": parent.text[:PARENT_TEXT],
         "truncated": len(parent.text) > PARENT_TEXT,
-        "author": store.user(parent.author_id),
+        "author": _author(store.user(parent.author_id), shape),
     }
+    kept = shape.parent_fields
+    return doc if kept is None else {k: v for k, v in doc.items() if k in kept or k in PARENT_REQUIRED}
+
+
+def _author(user: Mapping[str, Any], shape: Shape) -> Mapping[str, Any]:
+    kept = shape.author_fields
+    return user if kept is None else {k: v for k, v in user.items() if k in kept or k in AUTHOR_REQUIRED}
 
 
 def json_response(doc: Any, status: int = 200) -> Response:

@@ -152,6 +152,11 @@ class Sessions:
             return list(reversed(self._evicted.values()))
 
     @property
+    def config(self) -> MockConfig:
+        """The configuration every session was made from."""
+        return self._config
+
+    @property
     def max_sessions(self) -> int:
         """How many named sessions may be alive at once."""
         return self._config.max_sessions

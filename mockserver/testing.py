@@ -8,7 +8,7 @@ from typing import Any
 from message_api_kit.mockserver.app import sessions_of, store_of
 from message_api_kit.mockserver.clock import ClockOutOfRange
 from message_api_kit.mockserver.errors import SchemaViolation
-from message_api_kit.mockserver.render import message_json
+from message_api_kit.mockserver.render import message_json, shape_of
 from message_api_kit.mockserver.seed import Seed, SeedResult
 from message_api_kit.mockserver.server import LiveServer
 from message_api_kit.mockserver.store import Store
@@ -51,6 +51,7 @@ class MockServer:
         #: The session this handle acts on (None: the default one).
         self.session_name = session
         self.store: Store = store_of(live.app, session)
+        self._shape = shape_of(sessions_of(live.app).config)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -97,7 +98,7 @@ class MockServer:
     def messages(self, conversation: int) -> list[dict[str, Any]]:
         """Every message stored in ``conversation``, oldest first, as the API renders them."""
         items, _ = self.store.page(conversation, 0, len(self.store) or 1)
-        return [message_json(self.store, message) for message in items]
+        return [message_json(self.store, message, self._shape) for message in items]
 
     @property
     def journal(self) -> list[dict[str, Any]]:

@@ -122,3 +122,32 @@ def test_list_checks_names_every_check(capsys):
 def test_help_names_the_diff_command(capsys):
     assert main(["--help"]) == 0
     assert "contracts diff" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.slow
+def test_the_commands_leave_nothing_in_the_current_directory(live_fake, tmp_path):
+    url = live_fake.url
+    # Hypothesis writes .hypothesis/ into the current directory as it loads; the commands send it to a cache.
+    import os
+    import subprocess
+    import sys
+
+    work, home = tmp_path / "project", tmp_path / "home"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYPOTHESIS_", "XDG_"))} | {"HOME": str(home)}
+    runs = [
+        ["diff", "--base-url", url, "--fake-url", url, "--conversation", "1", "--max-examples", "1"],
+        ["--base-url", url, "--conversation", "1", "--max-examples", "2", "--checks", "unique-ids"],
+    ]
+    for argv in runs:
+        done = subprocess.run(
+            [sys.executable, "-m", "message_api_kit.contracts", *argv],
+            check=False,
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert list(work.iterdir()) == [], f"{argv[0]} left {[p.name for p in work.iterdir()]}"
+    assert (home / ".cache" / "message-api-kit" / "hypothesis").is_dir()

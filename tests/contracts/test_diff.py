@@ -90,18 +90,54 @@ def test_after_calibration_with_its_profile_the_fake_answers_as_the_real_server_
     assert diff(DIFFERENT_FAKES[name](), calibrated).groups() == {}
 
 
-def test_what_a_profile_cannot_copy_stays_reported_and_fail_on_contract_counts_only_broken_rules():
+def test_what_a_profile_cannot_copy_stays_reported_as_lenient_and_fail_on_contract_passes():
     # FastAPI-like: its lenient parser reads inputs the fake refuses; a profile records, not copies, them.
     real = LENIENT_FAKES["fastapi-like"]
     learned = observe(diff(real()))
     assert "byte-order mark" in learned["lenient"]  # it reads a body after a BOM; the fake refuses it
     after = diff(real(), create_app(MockConfig(profile=Profile.from_json(learned))))
     assert set(after.groups()) == {("lenient: byte-order mark", "accepted by one, refused by the other")}
+    [(_, difference)] = after.groups()[("lenient: byte-order mark", "accepted by one, refused by the other")]
+    assert difference.category == "lenient"  # a request outside the documented domain: the server's reading
     after.fail_on = "contract"
-    assert after.exit_code == 1  # one accepts what the other refuses: a client meets that difference
-    calibrated_only = diff(DIFFERENT_FAKES["created-with-200"]())
-    calibrated_only.fail_on = "contract"
-    assert calibrated_only.groups() and calibrated_only.exit_code == 0  # 200 against 201: the doc leaves it open
+    assert after.exit_code == 0
+    after.fail_on = "any"
+    assert after.exit_code == 1
+
+
+def test_a_difference_a_client_notices_inside_the_domain_counts_until_calibrated():
+    real = DIFFERENT_FAKES["created-with-200"]
+    before = diff(real())
+    before.fail_on = "contract"
+    assert before.exit_code == 1  # 200 against 201 for a valid creation: a client's code can tell them apart
+    categories = {
+        (request_class, d.category) for (request_class, _), found in before.groups().items() for _, d in found
+    }
+    assert categories == {
+        ("root", "contract"),
+        ("reply", "contract"),
+        ("lenient: unknown fields", "lenient"),
+        ("lenient: duplicate keys", "lenient"),
+    }
+    after = diff(real(), create_app(MockConfig(profile=Profile.from_json(observe(before)))))
+    after.fail_on = "contract"
+    assert after.groups() == {} and after.exit_code == 0
+
+
+def test_a_request_the_doc_lets_a_server_refuse_or_create_differs_leniently():
+    # /conversations/-1/messages: inside the domain, and the server's to refuse (404 in the fake) or create.
+    def accepts_any_conversation(environ, start_response):  # a server that creates in conversation -1
+        app = create_app(MockConfig())
+        environ = {**environ, "PATH_INFO": environ["PATH_INFO"].replace("/-1/", "/7/")}
+        return app(environ, start_response)
+
+    found = [
+        (kind, d.category)
+        for (_, kind), pairs in diff(accepts_any_conversation).groups().items()
+        for pair, d in pairs
+        if "/-1/" in pair.real.url
+    ]
+    assert found == [("accepted by one, refused by the other", "lenient")]
 
 
 def test_the_cli_writes_every_report_and_a_profile_the_fake_serves(tmp_path, capsys):
