@@ -89,7 +89,7 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ),
     (
         "diff_seeds",
-        "contracts diff: the fake against itself, and other stacks calibrated (`python -m bench.diff_seeds`)",
+        "contracts diff: the fake against itself, and ten stacks calibrated (`python -m bench.diff_seeds`)",
         lambda: diff_seeds.report(diff_seeds.measure()),
     ),
     (

@@ -53,11 +53,14 @@ class UploadBudget:
                 self._slots.release()
 
     def _enter(self) -> int | None:
-        polls = round(MAX_WAIT / POLL)
-        while not self._slots.acquire(timeout=POLL):
-            polls -= 1
-            if polls <= 0 or self.slow() >= self.limit:
-                return None
+        if not self._slots.acquire(blocking=False):
+            if self.slow() >= self.limit:
+                return None  # every turn is a slow upload's: refused without a moment's wait
+            polls = round(MAX_WAIT / POLL)
+            while not self._slots.acquire(timeout=POLL):
+                polls -= 1
+                if polls <= 0 or self.slow() >= self.limit:
+                    return None
         token = next(self._tokens)
         with self._lock:
             self._started[token] = self._clock()
