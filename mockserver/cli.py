@@ -51,6 +51,15 @@ def _load_profile(path: Path) -> Profile:
         ) from None
 
 
+def _upstream(url: str | None) -> str | None:
+    if url is None:
+        return None
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or rest.startswith("/"):
+        raise click.BadParameter(f"an http:// or https:// URL, not {url!r}", param_hint="--upstream")
+    return url
+
+
 @click.group()
 def cli() -> None:
     """A stateful fake of POST /conversations/{conversation}/messages."""
@@ -80,6 +89,18 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Answer as a real server does where the doc is silent (from `contracts diff --write-profile`).",
 )
+@click.option(
+    "--upstream",
+    help="The real API: requests for routes the kit does not declare go there and its answers come back.",
+)
+@click.option(
+    "--upstream-timeout",
+    default=MockConfig.upstream_timeout,
+    show_default=True,
+    type=click.FloatRange(0.1, 600),
+    help="Seconds the upstream has to answer before the fake answers 504.",
+)
+@click.option("--show-secrets", is_flag=True, help="Show the credentials of passed-on requests in the journal.")
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
 @click.option(
@@ -144,6 +165,9 @@ def serve(
     state_file: Path | None,
     fsync: bool,
     profile_path: Path | None,
+    upstream: str | None,
+    upstream_timeout: float,
+    show_secrets: bool,
     no_demo: bool,
     strict_conversations: bool,
     cors_origins: tuple[str, ...],
@@ -167,6 +191,9 @@ def serve(
             raise click.ClickException(str(exc)) from None
     config = MockConfig(
         profile=None if profile_path is None else _load_profile(profile_path),
+        upstream=_upstream(upstream),
+        upstream_timeout=upstream_timeout,
+        show_secrets=show_secrets,
         state_file=state_file,
         fsync=fsync,
         max_body_bytes=max_body_bytes,
@@ -217,6 +244,9 @@ def _announce(url: str, host: str, config: MockConfig, profile_path: Path | None
     click.echo(f"  origins: {origins or 'any, on the vendor API; none on /__mock__/ (--cors-origin names some)'}")
     if profile_path is not None:
         click.echo(f"  profile: {profile_path} (answers as the real server it was written from)")
+    if config.upstream is not None:
+        secrets = "shown" if config.show_secrets else "redacted in the journal (--show-secrets shows them)"
+        click.echo(f"  upstream: {config.upstream} answers every route the kit does not declare; credentials {secrets}")
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
     click.echo("  stop:    Ctrl-C")

@@ -56,6 +56,12 @@ class MockConfig:
     state_file: Path | None = None
     #: With a state file: wait for the disk at every commit (survives a power cut), not only the OS.
     fsync: bool = False
+    #: The real API: requests for routes the kit does not declare go there (``upstream.py``); None: 404.
+    upstream: str | None = None
+    #: Seconds the upstream has to answer a passed-on request before the fake answers 504.
+    upstream_timeout: float = 30.0
+    #: Show the credentials of passed-on requests in the journal and the dashboard (hidden by default).
+    show_secrets: bool = False
     #: A real server's choices where the doc is silent (``contracts diff --write-profile``); None: the fake's own.
     profile: Profile | None = None
 
@@ -66,6 +72,8 @@ class MockConfig:
             raise ValueError("journal_size must not be negative")
         if self.max_waiting < 1:
             raise ValueError("max_waiting must be at least 1")
+        if self.upstream_timeout <= 0:
+            raise ValueError("upstream_timeout must be positive")
         if self.max_memory is not None and self.max_memory < 1:
             raise ValueError("max_memory must be positive")
         if self.max_uploads < 1:

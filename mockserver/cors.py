@@ -20,6 +20,8 @@ Headers = list[tuple[str, str]]
 
 #: The declared operations' methods, and the preflight's own.
 ALLOWED_METHODS = ", ".join((*schemas.methods(), "OPTIONS"))
+#: What a route passed on to the upstream may be asked with.
+PROXIED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
 EXPOSED_HEADERS = "Allow, Retry-After"
 #: How long a browser may cache a preflight answer, in seconds.
 MAX_AGE = "600"
@@ -51,12 +53,14 @@ class CorsPolicy:
             ("Vary", "Origin"),
         ]
 
-    def preflight(self, origin: str, requested_headers: str | None, fake_own: bool = False) -> Headers:
-        """The headers of the answer to a preflight from ``origin``."""
+    def preflight(
+        self, origin: str, requested_headers: str | None, fake_own: bool = False, methods: str = ALLOWED_METHODS
+    ) -> Headers:
+        """The headers of the answer to a preflight from ``origin`` (``methods``: those the route takes)."""
         allowed = self.headers(origin, fake_own)
         if not allowed:
             return []
-        extra = [("Access-Control-Allow-Methods", ALLOWED_METHODS), ("Access-Control-Max-Age", MAX_AGE)]
+        extra = [("Access-Control-Allow-Methods", methods), ("Access-Control-Max-Age", MAX_AGE)]
         if requested_headers:
             extra.append(("Access-Control-Allow-Headers", requested_headers))
         return [*allowed, *extra]

@@ -24,6 +24,8 @@ class JournalEntry(NamedTuple):
     #: The request's headers as sent (but those of the connection: Host, Content-Length, ...), one
     #: ``Name: value`` a line: a string, which the cyclic GC does not track (a tuple of pairs it would).
     request_headers: str = ""
+    #: Passed on to the upstream (``--upstream``), not answered by the fake.
+    proxied: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """This entry as in ``journal.json``; bodies decoded leniently, since they may be any bytes."""
@@ -37,13 +39,14 @@ class JournalEntry(NamedTuple):
             "request_body": self.request_body.decode("utf-8", "replace"),
             "response_body": self.response_body.decode("utf-8", "replace"),
             "request_headers": [line.split(": ", 1) for line in self.request_headers.split("\r\n") if line],
+            "proxied": self.proxied,
         }
 
 
 #: A ``JournalEntry``'s fields as the journal keeps them: a plain tuple, made into a
 #: ``JournalEntry`` only when read. The cyclic GC stops tracking a plain tuple of atoms,
 #: never a NamedTuple (see store.py), and one is kept for every request.
-JournalRow = tuple[float, str, str, str, int, float, bytes, bytes, str]
+JournalRow = tuple[float, str, str, str, int, float, bytes, bytes, str, bool]
 
 
 class Journal:

@@ -11,7 +11,7 @@ import io
 import json
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
-from message_api_kit.mockserver.cors import CorsPolicy, HostPolicy
+from message_api_kit.mockserver.cors import PROXIED_METHODS, CorsPolicy, HostPolicy
 from message_api_kit.mockserver.errors import (
     PROBLEM_JSON,
     BadParameter,
@@ -35,6 +35,7 @@ from message_api_kit.mockserver.journal import BODY_LIMIT
 from message_api_kit.mockserver.sessions import STORE, BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
 from message_api_kit.mockserver.uploads import UploadBudget
+from message_api_kit.mockserver.upstream import Upstream, redacted
 from message_api_kit.schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class Pipeline:
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
         self.hosts = HostPolicy(config.allowed_hosts)
+        self.upstream = None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout)
+        self.show_secrets = config.show_secrets
         # One budget for every session: each body being read holds a server thread (see _read_body).
         self.uploads = UploadBudget(config.max_uploads)
 
@@ -103,6 +106,8 @@ class Pipeline:
         store = self.sessions.default
         answer: Answer
         refused = self._refused(environ)
+        if refused is None and public and self.upstream is not None and self._undeclared(environ):
+            return self._pass_on(environ, origin, cors_headers, started, start_response)
         read = self._read_body(environ) if refused is None else b""
         body = read if isinstance(read, bytes) else b""
         if refused is not None:
@@ -144,6 +149,53 @@ class Pipeline:
                 close()
         ((status, headers),) = started
         return status, headers, chunks
+
+    def _undeclared(self, environ: WSGIEnvironment) -> bool:
+        """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""
+        try:
+            self.flask.url_map.bind_to_environ(environ).match()
+        except HTTPException:  # 404, or 405: the path is declared, not with this method
+            return True
+        return False
+
+    def _pass_on(
+        self,
+        environ: WSGIEnvironment,
+        origin: str | None,
+        cors_headers: list[tuple[str, str]],
+        started: float,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """Answer from the upstream (``upstream.py``): a preflight here, the rest streamed there and back."""
+        assert self.upstream is not None
+        if origin and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+            start_response("204 No Content", self.cors.preflight(origin, requested, methods=PROXIED_METHODS))
+            return [b""]
+        sent = bytearray()
+
+        def seen_sent(chunk: bytes) -> None:
+            if len(sent) < BODY_LIMIT:
+                sent.extend(chunk[: BODY_LIMIT - len(sent)])
+
+        store = self.sessions.default
+        url = self.upstream.target(environ)
+        try:
+            if isinstance(url, MockError):
+                raise url
+            status, headers, body = self.upstream.forward(environ, url, seen_sent)
+        except MockError as error:
+            status, headers, chunks = _problem(error, cors_headers)
+            self._record(environ, store, error.status, started, bytes(sent), b"".join(chunks), proxied=True)
+            start_response(status, headers)
+            return chunks
+        start_response(status, headers + cors_headers)
+
+        def recorded() -> None:
+            answer = bytes(getattr(body, "seen", b""))
+            self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True)
+
+        return _Closing(body, recorded)
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes | MockError:
         """Read the request's body now, and put it back as bytes in memory; or why it was not read.
@@ -208,9 +260,19 @@ class Pipeline:
         return None
 
     def _record(
-        self, environ: WSGIEnvironment, store: Store, status: int, started: float, body: bytes, answer: bytes
+        self,
+        environ: WSGIEnvironment,
+        store: Store,
+        status: int,
+        started: float,
+        body: bytes,
+        answer: bytes,
+        proxied: bool = False,
     ) -> None:
         """Journal one public request in its session; status 0 means no answer was sent."""
+        headers = _sent_headers(environ)
+        if proxied and not self.show_secrets:  # the upstream's credentials, which a dashboard must not show
+            headers = "\r\n".join(redacted(line) for line in headers.split("\r\n"))
         store.journal.record(
             (
                 time.time(),
@@ -221,7 +283,8 @@ class Pipeline:
                 (time.perf_counter() - started) * 1000,
                 body[:BODY_LIMIT],
                 answer[:BODY_LIMIT],
-                _sent_headers(environ),
+                headers,
+                proxied,
             )
         )
 
@@ -267,6 +330,25 @@ class Pipeline:
         if sock is not None:
             sock.shutdown(socket.SHUT_RDWR)
         raise dropped
+
+
+class _Closing:
+    """A WSGI answer body that calls ``done`` once the server has sent it (or given up), after closing ``body``."""
+
+    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
+        self._body = body
+        self._done = done
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done()
 
 
 def _unwritable(data: bytes) -> object:

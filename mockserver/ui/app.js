@@ -126,7 +126,8 @@ function curl(entry) {
 
 function showEntry(entry) {
   $("entry").hidden = false;
-  $("entry-title").textContent = `${entry.method} ${entry.path} → ${entry.status || "dropped"}`;
+  const by = entry.proxied ? " (answered by the upstream)" : "";
+  $("entry-title").textContent = `${entry.method} ${entry.path} → ${entry.status || "dropped"}${by}`;
   $("entry-request").textContent = entry.request_body || "(none)";
   $("entry-answer").textContent = entry.response_body || "(none)";
   $("entry-curl").textContent = curl(entry);
@@ -140,7 +141,8 @@ function renderJournal() {
   for (const entry of [...state.journal].reverse()) {
     if (statusClass && String(entry.status)[0] !== statusClass) continue;
     if (conversation && !entry.path.startsWith(`/conversations/${conversation}/`)) continue;
-    const open = el("button", { type: "button", class: "link", text: `${entry.method} ${entry.path}` });
+    const shown = `${entry.method} ${entry.path}${entry.proxied ? " (upstream)" : ""}`;
+    const open = el("button", { type: "button", class: "link", text: shown });
     open.addEventListener("click", () => showEntry(entry));
     rows.push(el("tr", { class: `status-${String(entry.status)[0]}` },
       el("td", { text: date(entry.time) }),
