@@ -54,12 +54,12 @@ def _stack(name: str) -> Iterator[Callable[[], Transport]]:
         yield lambda: _in_process(app, "http://127.0.0.1")
 
 
-def measure(seeds: int = 50) -> dict[str, Any]:
+def measure(seeds: int = 50, names: tuple[str, ...] = (*SERVERS, *MODELLED)) -> dict[str, Any]:
     """Per stack: the profile's differences before and after calibration at every seed; the fake against itself."""
     started = time.monotonic()
     stacks: dict[str, dict[str, Any]] = {}
     profiles: dict[str, Profile] = {}
-    for name in [*SERVERS, *MODELLED]:
+    for name in names:
         with _stack(name) as real:
             before = _diff(real(), create_app(), 0)
             learned = observe(before)

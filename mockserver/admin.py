@@ -17,7 +17,6 @@ from message_api_kit.mockserver.clock import ClockOutOfRange
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.errors import FieldError, OutOfRange
 from message_api_kit.mockserver.render import (
-    Shape,
     json_response,
     json_text_response,
     message_json,
@@ -26,6 +25,7 @@ from message_api_kit.mockserver.render import (
 )
 from message_api_kit.mockserver.seed import Seed
 from message_api_kit.mockserver.sessions import STORE, Sessions
+from message_api_kit.mockserver.shape import Shape
 from message_api_kit.mockserver.store import Snapshot, Store, StoredMessage
 from message_api_kit.mockserver.validation import parse_id, query_int, read_json
 
@@ -174,7 +174,13 @@ def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[st
         session().delete_snapshot(name)
         return Response(status=204)
 
+    def list_violations() -> Response:
+        watch = sessions.watch
+        found = [] if watch is None else [v.to_json() for v in watch.violations()]
+        return json_response({"watching": watch is not None, "violations": found})
+
     return {
+        "listViolations": list_violations,
         "listSessions": list_sessions,
         "deleteSession": delete_session,
         "createSnapshot": create_snapshot,

@@ -100,6 +100,18 @@ def cli() -> None:
     type=click.FloatRange(0.1, 600),
     help="Seconds the upstream has to answer before the fake answers 504.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="With --upstream: the vendor's operation goes there too, each exchange judged by the contract"
+    " (GET /__mock__/violations lists what broke).",
+)
+@click.option(
+    "--record",
+    "record_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --upstream: write the real API's creations to this seed file as they pass (implies --watch).",
+)
 @click.option("--show-secrets", is_flag=True, help="Show the credentials of passed-on requests in the journal.")
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
@@ -167,6 +179,8 @@ def serve(
     profile_path: Path | None,
     upstream: str | None,
     upstream_timeout: float,
+    watch: bool,
+    record_path: Path | None,
     show_secrets: bool,
     no_demo: bool,
     strict_conversations: bool,
@@ -182,6 +196,8 @@ def serve(
     max_connections: int,
 ) -> None:
     """Serve the fake in the foreground until Ctrl-C."""
+    if (watch or record_path is not None) and upstream is None:
+        raise click.UsageError("--watch and --record need --upstream: they judge and record the real API's answers")
     if state_file is not None:
         try:
             check_state_file(state_file)
@@ -193,6 +209,8 @@ def serve(
         profile=None if profile_path is None else _load_profile(profile_path),
         upstream=_upstream(upstream),
         upstream_timeout=upstream_timeout,
+        watch=watch or record_path is not None,
+        record=record_path,
         show_secrets=show_secrets,
         state_file=state_file,
         fsync=fsync,
@@ -246,7 +264,14 @@ def _announce(url: str, host: str, config: MockConfig, profile_path: Path | None
         click.echo(f"  profile: {profile_path} (answers as the real server it was written from)")
     if config.upstream is not None:
         secrets = "shown" if config.show_secrets else "redacted in the journal (--show-secrets shows them)"
-        click.echo(f"  upstream: {config.upstream} answers every route the kit does not declare; credentials {secrets}")
+        routes = "every route" if config.watch else "every route the kit does not declare"
+        click.echo(f"  upstream: {config.upstream} answers {routes}; credentials {secrets}")
+        if config.watch:
+            click.echo(
+                f"  watch:   each creation judged by the contract: {url}{schemas.operation('listViolations').path}"
+            )
+        if config.record is not None:
+            click.echo(f"  record:  the real API's creations written to {config.record} (a seed file: --seed)")
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
     click.echo("  stop:    Ctrl-C")

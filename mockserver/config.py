@@ -60,6 +60,10 @@ class MockConfig:
     upstream: str | None = None
     #: Seconds the upstream has to answer a passed-on request before the fake answers 504.
     upstream_timeout: float = 30.0
+    #: With ``upstream``: the vendor's operation goes there too, and each exchange of it is judged by the contract.
+    watch: bool = False
+    #: With ``watch``: write the real API's creations to this seed file as they pass (``record.py``).
+    record: Path | None = None
     #: Show the credentials of passed-on requests in the journal and the dashboard (hidden by default).
     show_secrets: bool = False
     #: A real server's choices where the doc is silent (``contracts diff --write-profile``); None: the fake's own.
@@ -72,6 +76,10 @@ class MockConfig:
             raise ValueError("journal_size must not be negative")
         if self.max_waiting < 1:
             raise ValueError("max_waiting must be at least 1")
+        if self.watch and self.upstream is None:
+            raise ValueError("watch needs an upstream")
+        if self.record is not None and not self.watch:
+            raise ValueError("record needs watch")
         if self.upstream_timeout <= 0:
             raise ValueError("upstream_timeout must be positive")
         if self.max_memory is not None and self.max_memory < 1:

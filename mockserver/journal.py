@@ -26,6 +26,8 @@ class JournalEntry(NamedTuple):
     request_headers: str = ""
     #: Passed on to the upstream (``--upstream``), not answered by the fake.
     proxied: bool = False
+    #: With ``--watch``: the contract's verdict on the exchange (``watch.Verdict``); empty otherwise.
+    verdict: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """This entry as in ``journal.json``; bodies decoded leniently, since they may be any bytes."""
@@ -40,13 +42,14 @@ class JournalEntry(NamedTuple):
             "response_body": self.response_body.decode("utf-8", "replace"),
             "request_headers": [line.split(": ", 1) for line in self.request_headers.split("\r\n") if line],
             "proxied": self.proxied,
+            "verdict": self.verdict,
         }
 
 
 #: A ``JournalEntry``'s fields as the journal keeps them: a plain tuple, made into a
 #: ``JournalEntry`` only when read. The cyclic GC stops tracking a plain tuple of atoms,
 #: never a NamedTuple (see store.py), and one is kept for every request.
-JournalRow = tuple[float, str, str, str, int, float, bytes, bytes, str, bool]
+JournalRow = tuple[float, str, str, str, int, float, bytes, bytes, str, bool, str]
 
 
 class Journal:

@@ -48,6 +48,8 @@ NO_HEADERS: list[tuple[str, str]] = []
 SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
 #: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
+#: The vendor's operation, which ``--watch`` judges.
+CREATE = schemas.operation("createMessage")
 #: Faults apply to these operations only.
 VENDOR_OPERATIONS = frozenset(op.id for op in schemas.vendor_operations())
 
@@ -106,8 +108,10 @@ class Pipeline:
         store = self.sessions.default
         answer: Answer
         refused = self._refused(environ)
-        if refused is None and public and self.upstream is not None and self._undeclared(environ):
-            return self._pass_on(environ, origin, cors_headers, started, start_response)
+        if refused is None and public and self.upstream is not None:
+            judged = self._watched(environ)
+            if judged or self._undeclared(environ):
+                return self._pass_on(environ, origin, cors_headers, started, start_response, judged)
         read = self._read_body(environ) if refused is None else b""
         body = read if isinstance(read, bytes) else b""
         if refused is not None:
@@ -158,6 +162,16 @@ class Pipeline:
             return True
         return False
 
+    def _watched(self, environ: WSGIEnvironment) -> str | None:
+        """With ``--watch``: the conversation segment of a creation, which goes to the upstream to be judged."""
+        if self.sessions.watch is None or environ["REQUEST_METHOD"] != CREATE.method:
+            return None
+        try:
+            endpoint, args = self.flask.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        return str(args["conversation"]) if endpoint == CREATE.id else None
+
     def _pass_on(
         self,
         environ: WSGIEnvironment,
@@ -165,25 +179,32 @@ class Pipeline:
         cors_headers: list[tuple[str, str]],
         started: float,
         start_response: StartResponse,
+        judged: str | None = None,
     ) -> Iterable[bytes]:
-        """Answer from the upstream (``upstream.py``): a preflight here, the rest streamed there and back."""
+        """Answer from the upstream (``upstream.py``): a preflight here, the rest streamed there and back.
+
+        ``judged``: the conversation of a creation the contract judges (``--watch``), once its answer has passed.
+        """
         assert self.upstream is not None
         if origin and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
             start_response("204 No Content", self.cors.preflight(origin, requested, methods=PROXIED_METHODS))
             return [b""]
         sent = bytearray()
+        # A judged request is kept whole (up to the fake's own body limit): the echo is checked against it.
+        keep = BODY_LIMIT if judged is None else self.max_body_bytes + 1
 
         def seen_sent(chunk: bytes) -> None:
-            if len(sent) < BODY_LIMIT:
-                sent.extend(chunk[: BODY_LIMIT - len(sent)])
+            if len(sent) < keep:
+                sent.extend(chunk[: keep - len(sent)])
 
         store = self.sessions.default
         url = self.upstream.target(environ)
+        sent_at = time.time()
         try:
             if isinstance(url, MockError):
                 raise url
-            status, headers, body = self.upstream.forward(environ, url, seen_sent)
+            status, headers, body = self.upstream.forward(environ, url, seen_sent, keep_answer=judged is not None)
         except MockError as error:
             status, headers, chunks = _problem(error, cors_headers)
             self._record(environ, store, error.status, started, bytes(sent), b"".join(chunks), proxied=True)
@@ -193,9 +214,43 @@ class Pipeline:
 
         def recorded() -> None:
             answer = bytes(getattr(body, "seen", b""))
-            self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True)
+            verdict = (
+                "" if judged is None else self._verdict(environ, url, status, headers, sent, answer, sent_at, judged)
+            )
+            self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True, verdict=verdict)
 
         return _Closing(body, recorded)
+
+    def _verdict(
+        self,
+        environ: WSGIEnvironment,
+        url: object,
+        status: str,
+        headers: list[tuple[str, str]],
+        sent: bytearray,
+        answer: bytes,
+        sent_at: float,
+        conversation: str,
+    ) -> str:
+        """The contract's verdict on a creation the real API answered (``watch.py``)."""
+        from message_api_kit.contracts.transport import Exchange
+
+        assert self.sessions.watch is not None
+        if len(sent) > self.max_body_bytes:
+            return "not judged: a body larger than --max-body-bytes"
+        request_headers = {"Content-Type": environ["CONTENT_TYPE"]} if environ.get("CONTENT_TYPE") else {}
+        exchange = Exchange(
+            environ["REQUEST_METHOD"],
+            str(url),
+            request_headers,
+            bytes(sent),
+            int(status[:3]),
+            {k.lower(): v for k, v in headers},
+            answer,
+            sent_at,
+            time.time(),
+        )
+        return self.sessions.watch.judge(exchange, conversation, environ.get("PATH_INFO", ""))
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes | MockError:
         """Read the request's body now, and put it back as bytes in memory; or why it was not read.
@@ -268,6 +323,7 @@ class Pipeline:
         body: bytes,
         answer: bytes,
         proxied: bool = False,
+        verdict: str = "",
     ) -> None:
         """Journal one public request in its session; status 0 means no answer was sent."""
         headers = _sent_headers(environ)
@@ -285,6 +341,7 @@ class Pipeline:
                 answer[:BODY_LIMIT],
                 headers,
                 proxied,
+                verdict,
             )
         )
 

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from message_api_kit.mockserver.render import Shape
+from message_api_kit.mockserver.shape import Shape
 
 #: The fake's problem types (errors.py slugs) and the refusal class each answers.
 CLASSES = {

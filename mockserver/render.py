@@ -4,49 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 from flask import Response
 
+from message_api_kit.mockserver.shape import AUTHOR_REQUIRED, FAKE_SHAPE, MESSAGE_TYPE, PARENT_REQUIRED, Shape
 from message_api_kit.mockserver.store import Store, StoredMessage
 
 if TYPE_CHECKING:
     from message_api_kit.mockserver.config import MockConfig
 
-#: The fake's `type` for a message created from text (the doc shows only "<string>").
-MESSAGE_TYPE = "text"
 #: How much of its parent's text a reply's ``parent`` carries: an answer stays proportionate to
 #: its request, whatever the parent's length (DERIVATION.md, R7).
 PARENT_TEXT = 280
-
-
-#: Fields of an author and of a parent summary that every shape keeps (the schemas require them).
-AUTHOR_REQUIRED = frozenset({"id", "name"})
-PARENT_REQUIRED = frozenset({"id"})
-
-
-@dataclass(frozen=True)
-class Shape:
-    """How a message is rendered where the doc leaves it open: the fake's own, or a real server's (a profile).
-
-    Every answer that shows a message (a creation, a listing, the journal, the dashboard) is
-    rendered with the app's one shape, so that they agree.
-    """
-
-    #: The ``type`` of a message created from text.
-    type: str = MESSAGE_TYPE
-    #: What ``parent`` holds in a reply: ``"object"`` (a summary) or ``"id"``.
-    parent_form: str = "object"
-    #: The optional fields a parent summary carries (``None``: all of the fake's).
-    parent_fields: frozenset[str] | None = None
-    #: The optional fields an author carries (``None``: all the seed gives).
-    author_fields: frozenset[str] | None = None
-
-
-#: The fake's own shape.
-FAKE_SHAPE = Shape()
 
 
 def shape_of(config: MockConfig) -> Shape:

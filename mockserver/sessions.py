@@ -14,11 +14,15 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.memory import CHECK_EVERY, MemoryBudget
 from message_api_kit.mockserver.store import NotStored, OverBudget, Saved, StateLog, Store, StoreError
+
+if TYPE_CHECKING:
+    from message_api_kit.mockserver.watch import Watch
 
 #: Evictions remembered, for their log and to tell a client its session is gone.
 EVICTIONS_KEPT = 1000
@@ -89,6 +93,13 @@ class Sessions:
         self._ids_from = 1
         self._lock = threading.Lock()
         self.crashes = Crashes()
+        #: With ``--watch``, the verdicts on the real API's answers (``watch.py``, which imports the contract rules).
+        self.watch: Watch | None = None
+        if config.watch:
+            from message_api_kit.mockserver.record import Recorder
+            from message_api_kit.mockserver.watch import Watch
+
+            self.watch = Watch(None if config.record is None else Recorder(config.record))
 
     def get(self, name: str | None, *, may_create: bool = True) -> Store:
         """The store of session ``name`` (None: the default), made from the start-up seed on first use.

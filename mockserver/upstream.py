@@ -43,6 +43,9 @@ HOP_BY_HOP = frozenset(
 SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "x-auth-token", "proxy-authorization"})
 #: How much of a body is read from the client or the upstream at a time.
 CHUNK = 64 * 1024
+#: How much of an answer the journal keeps; and of an answer a verdict judges (a creation's is small).
+SHOWN_ANSWER = 4096
+KEPT_ANSWER = 1024 * 1024
 
 
 class BadGateway(MockError):
@@ -82,8 +85,13 @@ class Upstream:
         query = environ.get("QUERY_STRING", "")
         return self.base.copy_with(raw_path=(base_path + _quote(path) + (f"?{query}" if query else "")).encode("ascii"))
 
-    def forward(self, environ: WSGIEnvironment, url: httpx.URL, on_body: Callable[[bytes], None]) -> Streamed:
-        """Send the request on, its body streamed; the answer streams back (``on_body`` sees each chunk sent)."""
+    def forward(
+        self, environ: WSGIEnvironment, url: httpx.URL, on_body: Callable[[bytes], None], keep_answer: bool = False
+    ) -> Streamed:
+        """Send the request on, its body streamed; the answer streams back (``on_body`` sees each chunk sent).
+
+        ``keep_answer``: keep the whole answer (up to ``KEPT_ANSWER``) for a verdict, not only its start.
+        """
         headers = [
             (key[5:].replace("_", "-").title(), value)
             for key, value in environ.items()
@@ -107,7 +115,7 @@ class Upstream:
         passed = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_BY_HOP]
         if "content-length" in answer.headers and "transfer-encoding" not in answer.headers:
             passed.append(("Content-Length", answer.headers["content-length"]))
-        return status, passed, _Streaming(answer)
+        return status, passed, _Streaming(answer, KEPT_ANSWER if keep_answer else SHOWN_ANSWER)
 
 
 def redacted(line: str) -> str:
@@ -142,17 +150,36 @@ def _body(stream: object, length: int | None, chunked: bool, on_body: Callable[[
 
 
 class _Streaming:
-    """The upstream's answer body as a WSGI iterable: raw bytes (any Content-Encoding kept), closed at the end."""
+    """The upstream's answer body as a WSGI iterable: raw bytes (any Content-Encoding kept), closed at the end.
 
-    def __init__(self, answer: httpx.Response) -> None:
+    ``seen`` keeps its first ``keep`` bytes, decoded when the upstream compressed them (for the journal and a
+    verdict), while the client gets the bytes as sent.
+    """
+
+    def __init__(self, answer: httpx.Response, keep: int) -> None:
         self._answer = answer
-        self.seen = bytearray()
+        self._keep = keep
+        self._raw = bytearray()
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._answer.iter_raw(CHUNK):
-            if len(self.seen) < 4096:
-                self.seen += chunk[: 4096 - len(self.seen)]
+            if len(self._raw) < self._keep:
+                self._raw += chunk[: self._keep - len(self._raw)]
             yield chunk
+
+    @property
+    def seen(self) -> bytes:
+        """The start of the answer's body, decompressed where the upstream compressed it (bounded)."""
+        encoding = self._answer.headers.get("content-encoding", "").lower()
+        if encoding not in ("gzip", "deflate"):
+            return bytes(self._raw)
+        import zlib
+
+        try:
+            inflater = zlib.decompressobj(zlib.MAX_WBITS | 32 if encoding == "gzip" else zlib.MAX_WBITS)
+            return inflater.decompress(bytes(self._raw), self._keep)
+        except zlib.error:
+            return bytes(self._raw)
 
     def close(self) -> None:
         self._answer.close()

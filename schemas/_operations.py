@@ -302,6 +302,14 @@ OPERATIONS: tuple[Operation, ...] = (
         body="clock",
     ),
     _admin(
+        "listViolations",
+        "GET",
+        "/violations",
+        "With --upstream --watch: the rules the real API broke in the exchanges seen passing, oldest first.",
+        Answer("200", "The violations.", "violations"),
+        per_session=False,
+    ),
+    _admin(
         "listSessions",
         "GET",
         "/sessions",

@@ -130,6 +130,9 @@ function showEntry(entry) {
   $("entry-title").textContent = `${entry.method} ${entry.path} → ${entry.status || "dropped"}${by}`;
   $("entry-request").textContent = entry.request_body || "(none)";
   $("entry-answer").textContent = entry.response_body || "(none)";
+  $("entry-verdict").hidden = !entry.verdict;
+  $("entry-verdict").textContent = entry.verdict ? `Contract: ${entry.verdict}` : "";
+  $("entry-verdict").className = entry.verdict && entry.verdict.startsWith("violation") ? "violation" : "";
   $("entry-curl").textContent = curl(entry);
   $("entry").scrollIntoView({ block: "nearest" });
 }
@@ -141,10 +144,11 @@ function renderJournal() {
   for (const entry of [...state.journal].reverse()) {
     if (statusClass && String(entry.status)[0] !== statusClass) continue;
     if (conversation && !entry.path.startsWith(`/conversations/${conversation}/`)) continue;
-    const shown = `${entry.method} ${entry.path}${entry.proxied ? " (upstream)" : ""}`;
+    const broke = Boolean(entry.verdict && entry.verdict.startsWith("violation"));
+    const shown = `${entry.method} ${entry.path}${entry.proxied ? " (upstream)" : ""}${broke ? " ⚠ contract" : ""}`;
     const open = el("button", { type: "button", class: "link", text: shown });
     open.addEventListener("click", () => showEntry(entry));
-    rows.push(el("tr", { class: `status-${String(entry.status)[0]}` },
+    rows.push(el("tr", { class: `status-${String(entry.status)[0]}${broke ? " violation" : ""}` },
       el("td", { text: date(entry.time) }),
       el("td", {}, open),
       el("td", { text: entry.status ? String(entry.status) : "dropped" }),
