@@ -279,3 +279,29 @@ def test_a_seed_file_uploaded_in_the_page_is_loaded(page, fake, tmp_path):
     wait(page, 3).until(lambda d: "Seeded: 1 message, 1 user." in d.find_element(By.ID, "status").text)
     thread = wait(page, 3).until(lambda d: "from a file" in d.find_element(By.ID, "thread-list").text and d)
     assert "Uploaded User" in thread.find_element(By.ID, "thread-list").text
+
+
+def test_the_dashboard_shows_a_proxied_request_and_marks_a_violation_of_the_real_api(browser, tmp_path):
+    from tests.contracts.broken_fakes import BROKEN_FAKES
+
+    with (
+        LiveServer(BROKEN_FAKES["message-trimmed"]()) as real,
+        LiveServer(create_app(MockConfig(upstream=real.url, watch=True))) as proxy,
+    ):
+        httpx.post(f"{proxy.url}/conversations/1/messages", json={"message": "fine"})
+        httpx.post(f"{proxy.url}/conversations/1/messages", json={"message": "  padded  "})
+        httpx.get(f"{proxy.url}/users/1")  # not declared: the real API's (a 404 of its own)
+        browser.set_window_size(1280, 800)
+        browser.get(f"{proxy.url}/__mock__/")
+        rows = wait(browser, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#journal-rows tr") or None)
+        wait(browser, 5).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#journal-rows tr")) == 3)
+        rows = browser.find_elements(By.CSS_SELECTOR, "#journal-rows tr")
+        texts = [row.text for row in rows]
+        assert any("GET /users/1 (upstream)" in t for t in texts), texts
+        flagged = [row for row in rows if "violation" in row.get_attribute("class")]
+        assert len(flagged) == 1 and "⚠ contract" in flagged[0].text
+        flagged[0].find_element(By.TAG_NAME, "button").click()
+        verdict = browser.find_element(By.ID, "entry-verdict")
+        assert verdict.is_displayed() and "message changed" in verdict.text
+        assert "answered by the upstream" in browser.find_element(By.ID, "entry-title").text
+        screenshot(browser, "dashboard-watch.png", tmp_path)
