@@ -17,6 +17,7 @@ from bench import (
     framework_sweep,
     instructions,
     memory,
+    proxy,
     schemathesis_seeds,
     seed_sweep,
     serving,
@@ -46,6 +47,11 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
         "serving",
         "Idle and slow clients, slow uploads, a 300 MiB upload (`python -m bench.serving`)",
         lambda: serving.report(serving.measure()),
+    ),
+    (
+        "proxy",
+        "Passing through to an upstream (`python -m bench.proxy`)",
+        lambda: proxy.report(proxy.measure()),
     ),
     (
         "memory",

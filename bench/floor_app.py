@@ -22,6 +22,10 @@ def create(conversation: str) -> Response:
     return Response(DOCUMENT, status=201, mimetype="application/json")
 
 
+# The same answer on a route the kit does not declare: what bench/proxy.py passes through the fake.
+app.add_url_rule("/elsewhere/<conversation>", "elsewhere", create, methods=["POST"])
+
+
 def load() -> Flask:
     """The floor, for the server's loader (a module-level function: it is pickled on macOS)."""
     return app

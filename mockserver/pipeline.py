@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -48,6 +49,13 @@ NO_HEADERS: list[tuple[str, str]] = []
 SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
 #: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
+#: The method and path pattern of each operation outside /__mock__/, from its declaration: the routes the fake
+#: answers itself in front of an upstream (matched directly: Werkzeug's router costs more on every request).
+PUBLIC_ROUTES = tuple(
+    (op.method, re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(op.path))))
+    for op in schemas.OPERATIONS
+    if not op.path.startswith(ADMIN_PREFIX)
+)
 #: The vendor's operation, which ``--watch`` judges.
 CREATE = schemas.operation("createMessage")
 #: Faults apply to these operations only.
@@ -156,11 +164,8 @@ class Pipeline:
 
     def _undeclared(self, environ: WSGIEnvironment) -> bool:
         """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""
-        try:
-            self.flask.url_map.bind_to_environ(environ).match()
-        except HTTPException:  # 404, or 405: the path is declared, not with this method
-            return True
-        return False
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        return not any(method == m and pattern.fullmatch(path) for m, pattern in PUBLIC_ROUTES)
 
     def _watched(self, environ: WSGIEnvironment) -> str | None:
         """With ``--watch``: the conversation segment of a creation, which goes to the upstream to be judged."""
@@ -210,6 +215,14 @@ class Pipeline:
             self._record(environ, store, error.status, started, bytes(sent), b"".join(chunks), proxied=True)
             start_response(status, headers)
             return chunks
+        if isinstance(body, list):  # read whole: recorded now, and sent as it is
+            answer = b"".join(body)
+            verdict = (
+                "" if judged is None else self._verdict(environ, url, status, headers, sent, answer, sent_at, judged)
+            )
+            self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True, verdict=verdict)
+            start_response(status, headers + cors_headers)
+            return body
         start_response(status, headers + cors_headers)
 
         def recorded() -> None:

@@ -11,10 +11,13 @@ never followed; hop-by-hop headers are dropped and ``Host`` is the upstream's.
 
 from __future__ import annotations
 
+import http.client
+import select
+import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
-
-import httpx
+from urllib.parse import quote, urlsplit
 
 from message_api_kit.mockserver.errors import BadParameter, MockError
 
@@ -60,62 +63,113 @@ class GatewayTimeout(MockError):
     status, slug, title = 504, "gateway-timeout", "Gateway Timeout"
 
 
-#: A streamed answer: status line, headers, and the body's chunks.
+#: An answer: status line, headers, and the body's chunks (a list when read whole, else streamed).
 Streamed = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 
 class Upstream:
-    """The real API behind the fake: where undeclared routes go."""
+    """The real API behind the fake: where undeclared routes go.
+
+    Each server thread keeps one connection to it open (``http.client``, kept alive), so a
+    passed-on request costs one exchange on a warm connection and no pool's lock.
+    """
 
     def __init__(self, base_url: str, timeout: float) -> None:
-        self.base = httpx.URL(base_url.rstrip("/"))
+        parts = urlsplit(base_url.rstrip("/"))
+        self.base = base_url.rstrip("/")
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or ""
+        self._port = parts.port or (443 if self._https else 80)
+        self._netloc = parts.netloc.rpartition("@")[2]
+        self._prefix = parts.path
         self.timeout = timeout
-        # One pool of connections for every request; no redirect is ever followed.
-        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        self._local = threading.local()
 
-    def target(self, environ: WSGIEnvironment) -> httpx.URL | MockError:
-        """The upstream URL for this request, or why it is refused."""
+    def target(self, environ: WSGIEnvironment) -> str | MockError:
+        """The upstream path (with its query) for this request, or why it is refused."""
         raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
         if raw and not raw.startswith("/"):
             return BadParameter(f"the fake passes on origin-form requests only, not {raw[:100]!r}: it is no open proxy")
         path: str = environ.get("PATH_INFO", "") or "/"
         if ".." in path.split("/"):
             return BadParameter(f"the path {path[:100]!r} climbs out of the upstream's base: refused")
-        base_path = self.base.raw_path.decode("ascii").split("?", 1)[0].rstrip("/")
         query = environ.get("QUERY_STRING", "")
-        return self.base.copy_with(raw_path=(base_path + _quote(path) + (f"?{query}" if query else "")).encode("ascii"))
+        return self._prefix + _quote(path) + (f"?{query}" if query else "")
 
     def forward(
-        self, environ: WSGIEnvironment, url: httpx.URL, on_body: Callable[[bytes], None], keep_answer: bool = False
+        self, environ: WSGIEnvironment, target: str, on_body: Callable[[bytes], None], keep_answer: bool = False
     ) -> Streamed:
         """Send the request on, its body streamed; the answer streams back (``on_body`` sees each chunk sent).
 
         ``keep_answer``: keep the whole answer (up to ``KEPT_ANSWER``) for a verdict, not only its start.
         """
-        headers = [
-            (key[5:].replace("_", "-").title(), value)
+        headers = {
+            key[5:].replace("_", "-").title(): value
             for key, value in environ.items()
             if key.startswith("HTTP_") and _passed(key[5:].replace("_", "-").lower())
-        ]
+        }
+        headers["Host"] = self._netloc
         if environ.get("CONTENT_TYPE"):
-            headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+            headers["Content-Type"] = environ["CONTENT_TYPE"]
         length = environ.get("CONTENT_LENGTH") or ""
-        if length.isdigit():
-            headers.append(("Content-Length", length))
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        body = _body(environ["wsgi.input"], int(length) if length.isdigit() else None, chunked, on_body)
-        request = self._client.build_request(environ["REQUEST_METHOD"], url, headers=headers, content=body)
+        body: Iterable[bytes] | None = None
+        if length.isdigit():
+            headers["Content-Length"] = length
+            body = _body(environ["wsgi.input"], int(length), False, on_body)
+        elif chunked:
+            body = _body(environ["wsgi.input"], None, True, on_body)
+        connection = self._connection()
         try:
-            answer = self._client.send(request, stream=True)
-        except httpx.TimeoutException:
+            answer = _exchange(connection, environ["REQUEST_METHOD"], target, headers, body, chunked and not length)
+        except TimeoutError:
+            connection.close()
             raise GatewayTimeout(f"{self.base} did not answer within {self.timeout:g} s (--upstream-timeout)") from None
-        except httpx.HTTPError as exc:
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
             raise BadGateway(f"{self.base} could not be reached: {type(exc).__name__}: {exc}") from None
-        status = f"{answer.status_code} {answer.reason_phrase or 'Unknown'}"
-        passed = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in HOP_BY_HOP]
-        if "content-length" in answer.headers and "transfer-encoding" not in answer.headers:
-            passed.append(("Content-Length", answer.headers["content-length"]))
-        return status, passed, _Streaming(answer, KEPT_ANSWER if keep_answer else SHOWN_ANSWER)
+        status = f"{answer.status} {answer.reason or 'Unknown'}"
+        passed = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP]
+        if answer.length is not None and not answer.chunked:
+            passed.append(("Content-Length", str(answer.length)))
+        if answer.length is not None and answer.length <= CHUNK and not answer.chunked:
+            # A small answer of known length is read whole: a list is the WSGI server's fastest path.
+            whole = answer.read()
+            return status, passed, [whole]
+        return status, passed, _Streaming(answer, connection, KEPT_ANSWER if keep_answer else SHOWN_ANSWER)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        """This thread's connection to the upstream: a new one if it has none, or the upstream closed it."""
+        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+        if connection is not None and connection.sock is not None and select.select([connection.sock], [], [], 0)[0]:
+            connection.close()  # readable while idle: the upstream closed it (or broke the protocol)
+        if connection is None:
+            kind = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            connection = kind(self._host, self._port, timeout=self.timeout)
+            self._local.connection = connection
+        return connection
+
+
+def _exchange(
+    connection: http.client.HTTPConnection,
+    method: str,
+    target: str,
+    headers: dict[str, str],
+    body: Iterable[bytes] | None,
+    chunked: bool,
+) -> http.client.HTTPResponse:
+    """Send one request on ``connection`` (its body as it is read: chunked if its length is unknown); its answer."""
+    connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers.items():
+        connection.putheader(name, value)
+    if chunked:
+        connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    for chunk in body or ():
+        connection.send(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+    if chunked:
+        connection.send(b"0\r\n\r\n")
+    return connection.getresponse()
 
 
 def redacted(line: str) -> str:
@@ -130,8 +184,6 @@ def _passed(name: str) -> bool:
 
 def _quote(path: str) -> str:
     # PATH_INFO is decoded (WSGI gives it as latin-1 text of the raw bytes): encode it back, keeping '/'.
-    from urllib.parse import quote
-
     return quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
 
 
@@ -150,19 +202,21 @@ def _body(stream: object, length: int | None, chunked: bool, on_body: Callable[[
 
 
 class _Streaming:
-    """The upstream's answer body as a WSGI iterable: raw bytes (any Content-Encoding kept), closed at the end.
+    """The upstream's answer body as a WSGI iterable: its bytes as sent (any Content-Encoding kept).
 
     ``seen`` keeps its first ``keep`` bytes, decoded when the upstream compressed them (for the journal and a
-    verdict), while the client gets the bytes as sent.
+    verdict), while the client gets the bytes as sent. A connection whose answer was not read to its end
+    is closed, not kept for the next request.
     """
 
-    def __init__(self, answer: httpx.Response, keep: int) -> None:
+    def __init__(self, answer: http.client.HTTPResponse, connection: http.client.HTTPConnection, keep: int) -> None:
         self._answer = answer
+        self._connection = connection
         self._keep = keep
         self._raw = bytearray()
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._answer.iter_raw(CHUNK):
+        while chunk := self._answer.read1(CHUNK) if self._answer.chunked else self._answer.read(CHUNK):
             if len(self._raw) < self._keep:
                 self._raw += chunk[: self._keep - len(self._raw)]
             yield chunk
@@ -170,11 +224,9 @@ class _Streaming:
     @property
     def seen(self) -> bytes:
         """The start of the answer's body, decompressed where the upstream compressed it (bounded)."""
-        encoding = self._answer.headers.get("content-encoding", "").lower()
+        encoding = (self._answer.getheader("content-encoding") or "").lower()
         if encoding not in ("gzip", "deflate"):
             return bytes(self._raw)
-        import zlib
-
         try:
             inflater = zlib.decompressobj(zlib.MAX_WBITS | 32 if encoding == "gzip" else zlib.MAX_WBITS)
             return inflater.decompress(bytes(self._raw), self._keep)
@@ -182,4 +234,6 @@ class _Streaming:
             return bytes(self._raw)
 
     def close(self) -> None:
-        self._answer.close()
+        if not self._answer.isclosed():
+            self._answer.close()
+            self._connection.close()
