@@ -25,6 +25,7 @@ from bench import (
     store_growth,
     throughput,
 )
+from bench._serve import report
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -51,12 +52,12 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
     (
         "proxy",
         "Passing through to an upstream (`python -m bench.proxy`)",
-        lambda: proxy.report(proxy.measure()),
+        lambda: report(proxy.measure()),
     ),
     (
         "memory",
         "Memory: shared snapshots and the budget (`python -m bench.memory`)",
-        lambda: memory.report(memory.measure()),
+        lambda: report(memory.measure()),
     ),
     (
         "state_file",

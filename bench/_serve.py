@@ -128,3 +128,8 @@ def _ms(value: str) -> float:
 
 
 PYTHON = sys.executable
+
+
+def report(lines: list[str]) -> str:
+    """A benchmark's figures, given as lines, as the text it prints and RESULTS.md keeps."""
+    return "\n".join(lines)

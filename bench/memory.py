@@ -17,7 +17,7 @@ import sys
 
 import httpx
 
-from bench._serve import PYTHON, Running, process
+from bench._serve import PYTHON, Running, process, report
 
 MiB = 1024 * 1024
 BUDGET_MIB = 512
@@ -105,15 +105,5 @@ def measure() -> list[str]:
     return [*sharing(), *budget()]
 
 
-def report(lines: list[str]) -> str:
-    """The figures as text."""
-    return "\n".join(lines)
-
-
-def main() -> None:
-    """Print the figures."""
-    print(report(measure()))
-
-
 if __name__ == "__main__":
-    main()
+    print(report(measure()))

@@ -16,7 +16,7 @@ import time
 
 import httpx
 
-from bench._serve import BODY, PYTHON, pinned, process, wrk
+from bench._serve import BODY, PYTHON, pinned, process, report, wrk
 
 REQUESTS, SECONDS, CONNECTIONS = 3000, 5, 16
 PATH = "/elsewhere/1"
@@ -60,15 +60,5 @@ def measure() -> list[str]:
     ]
 
 
-def report(lines: list[str]) -> str:
-    """The figures as text."""
-    return "\n".join(lines)
-
-
-def main() -> None:
-    """Print the figures."""
-    print(report(measure()))
-
-
 if __name__ == "__main__":
-    main()
+    print(report(measure()))

@@ -19,26 +19,28 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def watching(real, **config) -> Iterator[LiveServer]:
-    """A fake passing everything on to ``real`` (a WSGI app served on loopback), judging what passes."""
-    with (
-        LiveServer(real) as upstream,
-        LiveServer(create_app(MockConfig(upstream=upstream.url, watch=True, **config))) as proxy,
-    ):
-        yield proxy
+def watching(real, **config) -> Iterator[httpx.Client]:
+    """A client of a fake passing everything on to ``real`` (a WSGI app served on loopback), judging what passes.
+
+    The fake is called in process (its upstream is a real server): the hop that matters is the one it makes.
+    """
+    with LiveServer(real) as upstream:
+        proxy = create_app(MockConfig(upstream=upstream.url, watch=True, **config))
+        with httpx.Client(transport=httpx.WSGITransport(app=proxy), base_url="http://127.0.0.1") as client:
+            yield client
 
 
-def contract_run_through(proxy: LiveServer) -> int:
-    report = run(RunConfig(base_url=proxy.url, conversation=1, other_conversation=2, seed=0, max_examples=3))
-    return report.exit_code
+def contract_run_through(client: httpx.Client) -> int:
+    config = RunConfig(base_url=str(client.base_url), conversation=1, other_conversation=2, seed=0, max_examples=1)
+    return run(config, client=client).exit_code
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_FAKES))
 def test_every_defect_a_contract_run_catches_is_flagged_when_its_requests_pass_the_proxy(name):
     with watching(BROKEN_FAKES[name]()) as proxy:
         assert contract_run_through(proxy) == 1
-        violations = httpx.get(f"{proxy.url}/__mock__/violations").json()
-        journal = httpx.get(f"{proxy.url}/__mock__/journal", params={"limit": 100000}).json()["entries"]
+        violations = proxy.get("/__mock__/violations").json()
+        journal = proxy.get("/__mock__/journal", params={"limit": 100000}).json()["entries"]
     assert violations["watching"] is True and violations["violations"], name
     validate("violations", violations)
     flagged = [e for e in journal if e["verdict"].startswith("violation")]
@@ -52,8 +54,8 @@ def test_a_correct_or_lenient_server_seen_through_the_proxy_breaks_nothing(name)
     real = create_app() if name == "correct" else LENIENT_FAKES[name]()
     with watching(real) as proxy:
         contract_run_through(proxy)
-        violations = httpx.get(f"{proxy.url}/__mock__/violations").json()["violations"]
-        verdicts = {e["verdict"].split(":")[0] for e in httpx.get(f"{proxy.url}/__mock__/journal").json()["entries"]}
+        violations = proxy.get("/__mock__/violations").json()["violations"]
+        verdicts = {e["verdict"].split(":")[0] for e in proxy.get("/__mock__/journal").json()["entries"]}
     assert violations == [], violations[:3]
     assert "kept" in verdicts and "not judged" in verdicts
 
@@ -66,9 +68,9 @@ def test_without_watch_the_list_is_empty_and_says_so():
 def test_record_writes_the_real_creations_as_a_seed_the_fake_loads(tmp_path):
     target = tmp_path / "recorded.json"
     with watching(create_app(), record=target) as proxy:
-        root = httpx.post(f"{proxy.url}/conversations/5/messages", json={"message": "from the real API"}).json()
-        httpx.post(f"{proxy.url}/conversations/5/messages", json={"message": "a reply", "parent_id": root["id"]})
-        httpx.post(f"{proxy.url}/conversations/5/messages", content=b"not json", headers={"Content-Type": "text/plain"})
+        root = proxy.post("/conversations/5/messages", json={"message": "from the real API"}).json()
+        proxy.post("/conversations/5/messages", json={"message": "a reply", "parent_id": root["id"]})
+        proxy.post("/conversations/5/messages", content=b"not json", headers={"Content-Type": "text/plain"})
     doc = json.loads(target.read_text())
     validate("seed", doc)
     assert [(m["message"], m.get("parent_id")) for m in doc["messages"]] == [
