@@ -54,7 +54,7 @@ def message_text(store: Store, message: StoredMessage, shape: Shape = FAKE_SHAPE
     id, conversation, parent, text and date vary, and the author's JSON is made once per
     user. ``tests/mockserver/test_render.py`` holds it equal to ``message_json``.
     """
-    if shape != FAKE_SHAPE:
+    if shape is not FAKE_SHAPE:
         return json.dumps(message_json(store, message, shape))
     parent = "null" if message.parent_id is None else json.dumps(parent_json(store, message.parent_id))
     return (

@@ -22,7 +22,7 @@ SLOW_AFTER = 0.5
 #: The longest a request waits for a turn while the reads in progress may still be fast ones.
 MAX_WAIT = 1.0
 #: How often a waiting request looks again at the reads in progress.
-POLL = 0.05
+POLL = 0.005
 
 
 class UploadBudget:
@@ -31,43 +31,51 @@ class UploadBudget:
     def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit = limit
         self._clock = clock
-        self._slots = threading.BoundedSemaphore(limit)
+        # A plain lock and a dict: a Semaphore's acquire and release cost microseconds of Python on every
+        # request, and these run on every request with a body.
         self._lock = threading.Lock()
         self._started: dict[int, float] = {}
         self._tokens = itertools.count()
 
-    @contextmanager
-    def reading(self) -> Iterator[bool]:
-        """Hold a turn to read a body while the block runs; yields False (and holds nothing) when refused.
+    def enter(self) -> int | None:
+        """Take a turn to read a body (give it back with ``leave``); None when refused.
 
         Refused when every turn is held by a slow upload (a read older than ``SLOW_AFTER``), at
         once, so that a refused request gives its thread back; or after ``MAX_WAIT`` of waiting.
         """
-        token = self._enter()
+        polls = round(MAX_WAIT / POLL)
+        while True:
+            with self._lock:
+                if len(self._started) < self.limit:
+                    token = next(self._tokens)
+                    self._started[token] = self._clock()
+                    return token
+                slow = self._slow()
+            if slow >= self.limit or polls <= 0:
+                return None
+            polls -= 1
+            time.sleep(POLL)
+
+    def leave(self, token: int) -> None:
+        """Give back the turn ``enter`` gave."""
+        with self._lock:
+            del self._started[token]
+
+    @contextmanager
+    def reading(self) -> Iterator[bool]:
+        """``enter`` and ``leave`` around a block; yields whether the turn was given."""
+        token = self.enter()
         try:
             yield token is not None
         finally:
             if token is not None:
-                with self._lock:
-                    del self._started[token]
-                self._slots.release()
-
-    def _enter(self) -> int | None:
-        if not self._slots.acquire(blocking=False):
-            if self.slow() >= self.limit:
-                return None  # every turn is a slow upload's: refused without a moment's wait
-            polls = round(MAX_WAIT / POLL)
-            while not self._slots.acquire(timeout=POLL):
-                polls -= 1
-                if polls <= 0 or self.slow() >= self.limit:
-                    return None
-        token = next(self._tokens)
-        with self._lock:
-            self._started[token] = self._clock()
-        return token
+                self.leave(token)
 
     def slow(self) -> int:
         """How many reads in progress are slow uploads."""
-        now = self._clock()
         with self._lock:
-            return sum(now - started > SLOW_AFTER for started in self._started.values())
+            return self._slow()
+
+    def _slow(self) -> int:
+        now = self._clock()
+        return sum(now - started > SLOW_AFTER for started in self._started.values())
