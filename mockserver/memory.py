@@ -61,6 +61,14 @@ class MemoryBudget:
         self._over = used + nbytes > self.limit
         return used if self._over else None
 
+    def no_room(self, used: int, what: str) -> str:
+        """What a refusal says: the memory in use, the budget, what did not fit, and what frees memory."""
+        mib = 1024 * 1024
+        return (
+            f"the fake uses {used / mib:.0f} MiB of its {(self.limit or 0) / mib:.0f} MiB memory budget:"
+            f" no room for {what}. Delete sessions or snapshots, or reset, or raise --max-memory"
+        )
+
     def give_back(self) -> None:
         """Return freed memory to the system (after a session, a snapshot or a large state is dropped).
 

@@ -215,24 +215,18 @@ class Pipeline:
             self._record(environ, store, error.status, started, bytes(sent), b"".join(chunks), proxied=True)
             start_response(status, headers)
             return chunks
-        if isinstance(body, list):  # read whole: recorded now, and sent as it is
-            answer = b"".join(body)
+
+        def recorded(answer: bytes) -> None:
             verdict = (
                 "" if judged is None else self._verdict(environ, url, status, headers, sent, answer, sent_at, judged)
             )
             self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True, verdict=verdict)
-            start_response(status, headers + cors_headers)
-            return body
+
         start_response(status, headers + cors_headers)
-
-        def recorded() -> None:
-            answer = bytes(getattr(body, "seen", b""))
-            verdict = (
-                "" if judged is None else self._verdict(environ, url, status, headers, sent, answer, sent_at, judged)
-            )
-            self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True, verdict=verdict)
-
-        return _Closing(body, recorded)
+        if isinstance(body, list):  # read whole: recorded now, and sent as it is
+            recorded(b"".join(body))
+            return body
+        return _Closing(body, lambda: recorded(bytes(getattr(body, "seen", b""))))
 
     def _verdict(
         self,

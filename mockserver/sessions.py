@@ -128,11 +128,7 @@ class Sessions:
         if not may_create:
             raise SessionNotMade(f"no session named {name!r}")
         if (used := self.memory.room_for(CHECK_EVERY)) is not None:
-            mib = 1024 * 1024
-            raise OverBudget(
-                f"the fake uses {used / mib:.0f} MiB of its {(self.memory.limit or 0) / mib:.0f} MiB memory budget:"
-                f" no room for session {name!r}. Delete sessions or snapshots, or raise --max-memory"
-            )
+            raise OverBudget(self.memory.no_room(used, f"session {name!r}"))
         # Outside the lock: a large seed takes a while.
         made = Store(self._config, waiting=self._waiting, memory=self.memory)
         with self._lock:

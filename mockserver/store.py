@@ -371,19 +371,12 @@ class Store:
             return
         copying = len(self._messages) * INDEX_BYTES
         if (used := self._memory.room_for(copying)) is not None:
-            raise OverBudget(self._no_room(used, f"a copy of this session's {len(self._messages)} messages"))
+            raise OverBudget(self._memory.no_room(used, f"a copy of this session's {len(self._messages)} messages"))
         self._messages = dict(self._messages)
         self._by_conversation = {c: list(rows) for c, rows in self._by_conversation.items()}
         self._users = dict(self._users)
         self._user_json = dict(self._user_json)
         self._shared = False
-
-    def _no_room(self, used: int, what: str) -> str:
-        mib = 1024 * 1024
-        return (
-            f"the fake uses {used / mib:.0f} MiB of its {(self._memory.limit or 0) / mib:.0f} MiB memory budget:"
-            f" no room for {what}. Delete sessions or snapshots, or reset, or raise --max-memory"
-        )
 
     def snapshots(self) -> list[tuple[str, Snapshot]]:
         """Every snapshot with its name, oldest first."""
@@ -471,7 +464,7 @@ class Store:
         with self._lock:
             self._own()
             if (used := self._memory.room_for(sys.getsizeof(text) + ROW_BYTES)) is not None:
-                raise OverBudget(self._no_room(used, "another message"))
+                raise OverBudget(self._memory.no_room(used, "another message"))
             if seeding:
                 if conversation_id not in self._conversations:
                     self._conversations.add(conversation_id)

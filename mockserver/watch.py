@@ -20,7 +20,7 @@ from typing import Any
 
 from message_api_kit.contracts import checks, domain
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import Probe
+from message_api_kit.contracts.probes import Probe, Reading
 from message_api_kit.contracts.transport import Exchange
 from message_api_kit.mockserver.record import Recorder
 
@@ -89,15 +89,15 @@ class Watch:
             if probe.outside:
                 checks.no_server_error(exchange)  # E1 holds on any request: never a 5xx
                 return f"not judged: outside the documented domain ({probe.outside[0]})"
-            message = checks.judged_inside(exchange, probe, refusable=self._refusable(probe))
+            reading = checks.expected(probe)
+            message = checks.judged_inside(exchange, probe, refusable=self._refusable(probe, reading))
             if message is None:
                 return "kept (refused, the server's to choose)"
+            assert reading is not None  # a creation judged inside the domain has one
             if self.recorder is not None:  # whole (judged_inside checked its schema), whatever comes next
-                reading = checks.expected(probe)
-                assert reading is not None
                 self.recorder.created(reading.conversation, message, reading.parent)
             checks.dated_now(exchange, message, DATE_TOLERANCE)
-            self._keeps_state(exchange, probe, message)
+            self._keeps_state(exchange, reading, message)
         except CheckFailure as failure:
             found = Violation(
                 time.time(), exchange.method, path, exchange.status, failure.rule, failure.title, failure.detail
@@ -107,7 +107,7 @@ class Watch:
             return f"violation: {failure.rule + ' ' if failure.rule else ''}{failure.title}: {failure.detail}"
         return "kept"
 
-    def _refusable(self, probe: Probe) -> bool:
+    def _refusable(self, probe: Probe, reading: Reading | None) -> bool:
         """Whether the doc leaves a refusal to the server, as far as this proxy knows.
 
         It does for a conversation the proxy never saw take a message (it may not exist), for a
@@ -115,7 +115,6 @@ class Watch:
         the doc leaves open. A valid root in a conversation seen taking messages, or a reply to
         a message seen made in the same conversation, must be created.
         """
-        reading = checks.expected(probe)
         if reading is None or domain.size_is_open(probe.content):
             return True
         with self._lock:
@@ -123,10 +122,8 @@ class Watch:
                 return True
             return reading.parent is not None and self._seen.get(reading.parent) != reading.conversation
 
-    def _keeps_state(self, exchange: Exchange, probe: Probe, message: dict[str, Any]) -> None:
+    def _keeps_state(self, exchange: Exchange, reading: Reading, message: dict[str, Any]) -> None:
         """Ids never repeat; a reply to a message seen made in another conversation is refused (B5)."""
-        reading = checks.expected(probe)
-        assert reading is not None  # a creation judged inside the domain has one
         with self._lock:
             home = self._seen.get(reading.parent) if reading.parent is not None else None
             if home is not None and home != reading.conversation:
