@@ -51,11 +51,11 @@ SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
 #: The method and path pattern of each operation outside /__mock__/, from its declaration: the routes the fake
 #: answers itself in front of an upstream (matched directly: Werkzeug's router costs more on every request).
-PUBLIC_ROUTES = tuple(
-    (op.method, re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(op.path))))
+PUBLIC_ROUTES = {
+    op.id: (op.method, re.compile(re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(op.path))))
     for op in schemas.OPERATIONS
     if not op.path.startswith(ADMIN_PREFIX)
-)
+}
 #: The vendor's operation, which ``--watch`` judges.
 CREATE = schemas.operation("createMessage")
 #: Faults apply to these operations only.
@@ -165,17 +165,15 @@ class Pipeline:
     def _undeclared(self, environ: WSGIEnvironment) -> bool:
         """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        return not any(method == m and pattern.fullmatch(path) for m, pattern in PUBLIC_ROUTES)
+        return not any(method == m and pattern.fullmatch(path) for m, pattern in PUBLIC_ROUTES.values())
 
     def _watched(self, environ: WSGIEnvironment) -> str | None:
         """With ``--watch``: the conversation segment of a creation, which goes to the upstream to be judged."""
-        if self.sessions.watch is None or environ["REQUEST_METHOD"] != CREATE.method:
+        method, pattern = PUBLIC_ROUTES[CREATE.id]
+        if self.sessions.watch is None or environ["REQUEST_METHOD"] != method:
             return None
-        try:
-            endpoint, args = self.flask.url_map.bind_to_environ(environ).match()
-        except HTTPException:
-            return None
-        return str(args["conversation"]) if endpoint == CREATE.id else None
+        found = pattern.fullmatch(environ.get("PATH_INFO", ""))
+        return None if found is None else found["conversation"]
 
     def _pass_on(
         self,
