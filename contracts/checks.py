@@ -15,8 +15,18 @@ from message_api_kit.contracts import domain
 from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import MAX_ID, Probe, Reading, parent_named
 from message_api_kit.contracts.transport import Exchange
+from message_api_kit.schemas import Operation
 
-SUCCESS = (200, 201)
+
+def _declared(exchange: Exchange) -> Operation:
+    """The operation the exchange's request is one of: its declaration says what a success is and looks like."""
+    if exchange.operation is None:
+        raise TypeError(f"{exchange.method} {exchange.url}: only an exchange of a declared operation is judged")
+    return exchange.operation
+
+
+def _success_statuses(exchange: Exchange) -> str:
+    return " or ".join(str(status) for status in sorted(_declared(exchange).successes))
 
 
 def _body(exchange: Exchange) -> Any:
@@ -27,10 +37,13 @@ def _body(exchange: Exchange) -> Any:
 
 
 def accepted(exchange: Exchange) -> dict[str, Any]:
-    """R1: a valid request answers 200 or 201 with a JSON object; return it (fields unchecked)."""
-    if exchange.status not in SUCCESS:
+    """R1: a valid request answers a declared success (200 or 201) with a JSON object; return it (fields unchecked)."""
+    if exchange.status not in _declared(exchange).successes:
         raise CheckFailure(
-            "creation refused", f"a valid request got {exchange.status}, not 200 or 201", exchange, rule="R1"
+            "creation refused",
+            f"a valid request got {exchange.status}, not {_success_statuses(exchange)}",
+            exchange,
+            rule="R1",
         )
     if exchange.content_type != "application/json" and not exchange.content_type.endswith("+json"):
         raise CheckFailure(
@@ -50,15 +63,23 @@ def field(exchange: Exchange, message: dict[str, Any], name: str) -> Any:
 
 
 def created(exchange: Exchange) -> dict[str, Any]:
-    """R1, R2, N1-N5: ``accepted``, and the body is valid against ``message.json``, nested objects included."""
+    """R1, R2, N1-N5: ``accepted``, and the body is valid against the schema its operation declares for
+    the status (``message.json``), nested objects included."""
     return _conforms(exchange, accepted(exchange))
 
 
 def _conforms(exchange: Exchange, body: dict[str, Any]) -> dict[str, Any]:
-    errors = sorted(schemas.validator("message").iter_errors(body), key=lambda e: list(e.absolute_path))
+    schema = _declared(exchange).answer_schema(exchange.status)
+    if schema is None:
+        raise CheckFailure(
+            "answer has no declared schema", f"status {exchange.status} declares no body", exchange, rule="R2"
+        )
+    errors = sorted(schemas.validator(schema).iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/" + "/".join(str(p) for p in errors[0].absolute_path)
-        raise CheckFailure("answer breaks message.json", f"at {where}: {errors[0].message[:300]}", exchange, rule="R2")
+        raise CheckFailure(
+            f"answer breaks {schema}.json", f"at {where}: {errors[0].message[:300]}", exchange, rule="R2"
+        )
     message: dict[str, Any] = body
     return message
 
@@ -115,9 +136,11 @@ def judged_outside(exchange: Exchange, probe: Probe) -> dict[str, Any] | None:
     no_server_error(exchange)
     if 400 <= exchange.status < 500:
         return None
-    if exchange.status not in SUCCESS:
+    if exchange.status not in _declared(exchange).successes:
         raise CheckFailure(
-            f"{probe.what} neither refused nor created", f"expected a 4xx or 200/201, got {exchange.status}", exchange
+            f"{probe.what} neither refused nor created",
+            f"expected a 4xx or {_success_statuses(exchange)}, got {exchange.status}",
+            exchange,
         )
     answer = accepted(exchange)
     exempt = {name for reason in probe.outside for name in reason.fields}

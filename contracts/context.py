@@ -13,9 +13,10 @@ from hypothesis import reject, seed
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-from message_api_kit.contracts import checks, domain
+from message_api_kit.contracts import checks, domain, rules
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure
-from message_api_kit.contracts.probes import Probe, messages_path, parent_named
+from message_api_kit.contracts.probes import CREATE_MESSAGE, Probe, parent_named
+from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport
 
 
@@ -32,7 +33,11 @@ class Note:
 
 @dataclass
 class Context:
-    """The run's shared state. Checks call ``post``, ``create`` and ``probe``; the runner owns everything else."""
+    """The run's shared state. Checks call ``post``, ``create`` and ``probe``; the runner owns everything else.
+
+    The checks are of the vendor's one operation (``CREATE_MESSAGE``, from its declaration):
+    every request they send names it, and the rules read its statuses and schemas from there.
+    """
 
     transport: Transport
     conversation: int
@@ -54,18 +59,27 @@ class Context:
     _anchors: dict[int, int] = field(default_factory=dict)
     _cause_classes: dict[tuple[str, int], type[CheckFailure]] = field(default_factory=dict)
 
+    #: What the run knows of the server's state: its conversations, and the anchors it made in them.
+    known: Known = field(default_factory=Known)
+
+    def __post_init__(self) -> None:
+        self.known.conversations.update(self.conversations)
+
     def post(self, conversation: int | str, body: Any) -> Exchange:
-        """POST a JSON body to a conversation (past the budget, ``BudgetExhausted`` ends the check)."""
-        return _within_budget(lambda: self.transport.post_json(messages_path(conversation), body))
+        """Create a message from a JSON body in a conversation (past the budget, ``BudgetExhausted`` ends the check)."""
+        return _within_budget(lambda: self.transport.call(CREATE_MESSAGE, {"conversation": conversation}, body))
 
-    def send_raw(self, path: str, content: bytes, content_type: str | None, *, writes: bool = True) -> Exchange:
-        """POST raw bytes with a given content type (``None``: no Content-Type header).
+    def send_probe(self, probe: Probe) -> Exchange:
+        """Send a probe's bytes with its content type (``None``: no Content-Type header) to its operation.
 
-        ``writes=False``: a request a correct server refuses, so a reset may be retried once.
+        A probe with no reading is a request a correct server refuses, so a reset may be retried once.
         """
-        headers = {} if content_type is None else {"Content-Type": content_type}
+        headers = {} if probe.content_type is None else {"Content-Type": probe.content_type}
+        op = probe.operation
         send = self.transport.send
-        return _within_budget(lambda: send("POST", path, content, headers, retry_resets=not writes))
+        return _within_budget(
+            lambda: send(op.method, probe.path, probe.content, headers, retry_resets=not probe.readings, operation=op)
+        )
 
     def create(self, conversation: int, body: dict[str, Any]) -> tuple[Exchange, dict[str, Any]]:
         """POST a valid body and return the answer, which must be an accepted JSON object; ids are recorded.
@@ -99,30 +113,24 @@ class Context:
         return tuple(c for c in (self.conversation, self.other_conversation) if c is not None)
 
     def probe(self, probe: Probe) -> None:
-        """Send a probe and judge the answer by the side of the documented domain it is on.
+        """Send a probe and have the contract judge it (``rules.judge``), noting what the server chose.
 
-        Inside: created exactly as sent, or refused only where the doc leaves it to the server.
-        Outside: any 4xx, or a whole creation (schemas/DERIVATION.md, "The documented domain");
-        where the server does otherwise than the project's rules, it is noted (under ``strict``,
-        a failure).
+        Inside the domain: created exactly as sent, or refused only where the doc leaves it to the
+        server. Outside: any 4xx, or a whole creation (schemas/DERIVATION.md, "The documented
+        domain"); where the server does otherwise than the project's rules, it is noted (under
+        ``strict``, a failure).
         """
-        exchange = self.send_raw(probe.path, probe.content, probe.content_type, writes=bool(probe.readings))
+        exchange = self.send_probe(probe)
+        message = rules.judge(probe, exchange, self.known, self.date_tolerance)
         if not probe.outside:
-            sized = domain.size_is_open(probe.content)
-            refusable = sized or int(probe.conversation) not in self.conversations
-            message = checks.judged_inside(exchange, probe, refusable)
-            if message is None and sized and checks.expected(probe) is not None:
+            if message is None and domain.size_is_open(probe.content) and checks.expected(probe) is not None:
                 self._size_refused(exchange)
-        else:
-            message = checks.judged_outside(exchange, probe)
-            plain = probe.plain
-            if message is None and plain is not None:
-                self.lenient(f"{probe.what}: refused, where the project's rules create it", exchange, probe.outside[0])
-            elif message is not None:
-                self._note_reading(probe, message, exchange)
+        elif message is None and probe.plain is not None:
+            self.lenient(f"{probe.what}: refused, where the project's rules create it", exchange, probe.outside[0])
+        elif message is not None:
+            self._note_reading(probe, message, exchange)
         if message is not None:
             self.record_id(message, exchange)
-            checks.dated_now(exchange, message, self.date_tolerance)
 
     def _note_reading(self, probe: Probe, message: dict[str, Any], exchange: Exchange) -> None:
         """Note what a server created from a request outside the domain, unless it is the project's own reading."""
@@ -153,12 +161,14 @@ class Context:
         """Use a message created outside the checks as the anchor of its conversation."""
         self.record_id(message, exchange)
         self._anchors[conversation] = message["id"]
+        if isinstance(message["id"], int):
+            self.known.messages[message["id"]] = conversation
 
     def anchor(self, conversation: int | None = None) -> int:
         """A root message of ``conversation`` created once per run, for replies to name as parent."""
         where = self.conversation if conversation is None else conversation
         if where not in self._anchors:
-            exchange = self.transport.post_json(messages_path(where), {"message": "contract anchor"})
+            exchange = self.transport.call(CREATE_MESSAGE, {"conversation": where}, {"message": "contract anchor"})
             self.adopt_anchor(where, exchange, checks.created(exchange))
         return self._anchors[where]
 

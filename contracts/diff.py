@@ -15,12 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from message_api_kit import schemas
-from message_api_kit.contracts import domain
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import messages_path, parent_named
+from message_api_kit.contracts.probes import CREATE_MESSAGE, Probe, messages_path, parent_named
+from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport, dumps
 
 
@@ -212,7 +211,8 @@ def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
         if isinstance(doc.get("conversationId"), int):
             values["conversation"] = "the run's" if doc["conversationId"] == ids.conversation else "other"
     fields = {name: kind for name, kind in _fields(doc).items() if name not in UNCOMPARED}
-    breaks = 200 <= exchange.status < 300 and not schemas.validator("message").is_valid(doc)
+    schema = None if exchange.operation is None else exchange.operation.answer_schema(exchange.status)
+    breaks = 200 <= exchange.status < 300 and schema is not None and not schemas.validator(schema).is_valid(doc)
     return Seen(exchange.status, exchange.content_type, "json-object", fields, values, breaks)
 
 
@@ -232,18 +232,14 @@ class Difference:
         return self.category == CONTRACT
 
 
-def open_outcome(exchange: Exchange, conversations: tuple[int, ...]) -> bool:
+def open_outcome(probe: Probe, known: Known) -> bool:
     """Whether the doc leaves the outcome of this creation request to the server (the contract rules' sides).
 
-    Outside the documented domain (``domain.outside``), or inside it but refusable: a conversation
-    other than the run's, or a body whose size the doc leaves open. Elsewhere it decides.
+    Outside the documented domain (``domain.outside``), or inside it where the doc, with what is
+    known, decides nothing (``rules.Known.decided``): a conversation other than the run's, a
+    reply to a message the run did not make, a body whose size the doc leaves open.
     """
-    parts = urlsplit(exchange.url).path.rstrip("/").split("/")
-    segment = parts[-2] if len(parts) >= 3 else ""
-    content_type = exchange.request_headers.get("Content-Type")
-    if domain.outside(segment, content_type, exchange.request_body):
-        return True
-    return int(segment) not in conversations or domain.size_is_open(exchange.request_body)
+    return bool(probe.outside) or known.decided(probe) is None
 
 
 def compare(real: Seen, fake: Seen, lenient: bool = False) -> list[Difference]:
@@ -352,7 +348,8 @@ def run_diff(
     report = DiffReport(real.base_url, fake.base_url, seed, fail_on=fail_on)
     # Each side keeps its own ids for the whole run; names are per program.
     real_ids, fake_ids = Ids(conversation, other_conversation), Ids(conversation, other_conversation)
-    conversations = (conversation,) if other_conversation is None else (conversation, other_conversation)
+    # What the run knows of the real server, for the categories: its conversations, and the messages made there.
+    known = Known({conversation} if other_conversation is None else {conversation, other_conversation})
     for program in programs(seed, examples):
         real_ids.named.clear()
         fake_ids.named.clear()
@@ -371,7 +368,9 @@ def run_diff(
             for side, (transport, ids, names) in sides.items():
                 method, path, content, content_type = requests[side]
                 try:
-                    exchange = transport.send(method, path, content, {"Content-Type": content_type})
+                    exchange = transport.send(
+                        method, path, content, {"Content-Type": content_type}, operation=CREATE_MESSAGE
+                    )
                 except CheckFailure as no_answer:  # dropped or timed out: an answer of its own kind
                     exchange = no_answer.exchanges[0]
                 answers[side] = (exchange, seen(exchange, ids, names))
@@ -381,11 +380,22 @@ def run_diff(
                     if step.remember:
                         ids.named[step.remember] = created
                         names[created] = step.remember
-            lenient = open_outcome(answers["real"][0], conversations)
+            probe = _probe(step.request_class, *requests["real"])
+            lenient = open_outcome(probe, known)
+            made = _created_id(answers["real"][0])
+            if made is not None and not probe.outside:
+                known.messages[made] = int(probe.conversation)
             differences = compare(answers["real"][1], answers["fake"][1], lenient)
             report.pairs.append(Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences)))
     report.seconds = time.monotonic() - started
     return report
+
+
+def _probe(what: str, method: str, path: str, content: bytes, content_type: str) -> Probe:
+    """A step's request as the contract rules read it: every step is a creation, its segment as sent."""
+    parameters = CREATE_MESSAGE.match(method, path)
+    assert parameters is not None, f"{method} {path} is no creation"
+    return Probe(what, parameters["conversation"], content, content_type)
 
 
 def _created_id(exchange: Exchange) -> int | None:

@@ -20,12 +20,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from message_api_kit import schemas
 from message_api_kit.contracts import domain
 from message_api_kit.contracts.transport import dumps
+from message_api_kit.schemas import Operation
 
 #: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
 MAX_ID = 2**63 - 1
@@ -64,10 +65,13 @@ class Probe:
     #: Readings no decoder modelled here makes, given by hand (JSON5's single quotes, say).
     extra: tuple[Reading, ...] = ()
 
+    #: The declared operation a probe is a request to: its readings are of that operation's body.
+    operation: ClassVar[Operation] = CREATE_MESSAGE
+
     @property
     def path(self) -> str:
         """The request path, the segment as given."""
-        return messages_path(self.conversation)
+        return self.operation.url(conversation=self.conversation)
 
     @cached_property
     def outside(self) -> tuple[domain.Reason, ...]:

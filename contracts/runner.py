@@ -20,7 +20,7 @@ from message_api_kit.contracts import checks
 from message_api_kit.contracts.catalog import CHECKS, ContractCheck
 from message_api_kit.contracts.context import Context, Note
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
-from message_api_kit.contracts.probes import messages_path
+from message_api_kit.contracts.probes import CREATE_MESSAGE
 from message_api_kit.contracts.transport import MAX_ANSWER_BYTES, REDACTED, Exchange, Transport, header_variable
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
@@ -338,7 +338,8 @@ def _first_creation(ctx: Context) -> str | None:
     the run before any check, rather than failing every one of them.
     """
     try:
-        exchange = ctx.transport.post_json(messages_path(ctx.conversation), {"message": "contract anchor"})
+        anchor = {"message": "contract anchor"}
+        exchange = ctx.transport.call(CREATE_MESSAGE, {"conversation": ctx.conversation}, anchor)
     except CheckFailure as failure:
         if ctx.transport.stopped is not None:
             return None  # an answer came, too large or too slow: the checks report it, once

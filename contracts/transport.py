@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
+from message_api_kit.schemas import Operation
 
 #: Longest wait for a 429's Retry-After, and how often a request is retried after one.
 MAX_RETRY_AFTER = 60.0
@@ -65,6 +66,9 @@ class Exchange:
     error: str = ""
     #: Lower-case names of the headers given for the run (``--header``): redacted unless asked.
     secret_headers: frozenset[str] = frozenset()
+    #: The declared operation the request is one of (``None``: not one): the rules take its
+    #: success statuses and the schema of its answers from the declaration.
+    operation: Operation | None = None
 
     @property
     def content_type(self) -> str:
@@ -177,9 +181,16 @@ class Transport:
         finally:
             self.budget = budget
 
-    def post_json(self, path: str, body: Any, headers: Mapping[str, str] | None = None) -> Exchange:
-        """POST ``body`` as JSON."""
-        return self.send("POST", path, dumps(body), {"Content-Type": "application/json", **(headers or {})})
+    def call(
+        self,
+        operation: Operation,
+        parameters: Mapping[str, object],
+        body: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> Exchange:
+        """Send ``body`` as JSON to ``operation``, its path filled with ``parameters`` (spelled as given)."""
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.send(operation.method, operation.url(**parameters), dumps(body), headers, operation=operation)
 
     def send(
         self,
@@ -189,6 +200,7 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         *,
         retry_resets: bool = False,
+        operation: Operation | None = None,
     ) -> Exchange:
         """Send one request and return the exchange; raise ``Unreachable`` or ``BudgetExhausted``.
 
@@ -219,9 +231,7 @@ class Transport:
             try:
                 status, answer_headers, body = self._exchange(method, url, content, all_headers)
             except _Refused as refused:
-                exchange = Exchange(
-                    method, url, all_headers, content, 0, {}, b"", sent_at, time.time(), refused.detail, self._secrets
-                )
+                exchange = self._unanswered(method, url, all_headers, content, sent_at, refused.detail, operation)
                 self.stopped = CheckFailure(refused.title, f"{method} {url}: {refused.detail}", exchange)
                 raise self.stopped from None
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
@@ -235,7 +245,7 @@ class Transport:
                 raise CheckFailure(
                     "no answer",
                     f"{method} {url} got no complete answer ({error})",
-                    Exchange(method, url, all_headers, content, 0, {}, b"", sent_at, time.time(), error, self._secrets),
+                    self._unanswered(method, url, all_headers, content, sent_at, error, operation),
                 ) from exc
             exchange = Exchange(
                 method=method,
@@ -248,11 +258,27 @@ class Transport:
                 sent_at=sent_at,
                 received_at=time.time(),
                 secret_headers=self._secrets,
+                operation=operation,
             )
             if status != 429 or attempt == MAX_429_RETRIES:
                 return exchange
             time.sleep(_retry_after(answer_headers.get("retry-after")))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unanswered(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        sent_at: float,
+        error: str,
+        operation: Operation | None,
+    ) -> Exchange:
+        """A request that got no whole answer (the status is 0), and why."""
+        return Exchange(
+            method, url, headers, content, 0, {}, b"", sent_at, time.time(), error, self._secrets, operation
+        )
 
     def _exchange(
         self, method: str, url: str, content: bytes, headers: Mapping[str, str]

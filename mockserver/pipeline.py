@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
@@ -49,17 +47,13 @@ NO_HEADERS: list[tuple[str, str]] = []
 SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
 #: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
-#: The method and path pattern of each operation outside /__mock__/, from its declaration: the routes the fake
-#: answers itself in front of an upstream (matched directly: Werkzeug's router costs more on every request).
-PUBLIC_ROUTES = {
-    op.id: (op.method, re.compile(re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(op.path))))
-    for op in schemas.OPERATIONS
-    if not op.path.startswith(ADMIN_PREFIX)
-}
+#: The operations outside /__mock__/: the routes the fake answers itself in front of an upstream, matched with
+#: their declared patterns (``Operation.match``: Werkzeug's router costs more on every request).
+PUBLIC_OPERATIONS = tuple(op for op in schemas.OPERATIONS if not op.path.startswith(ADMIN_PREFIX))
 #: The vendor's operation, which ``--watch`` judges.
 CREATE = schemas.operation("createMessage")
 #: Faults apply to these operations only.
-VENDOR_OPERATIONS = frozenset(op.id for op in schemas.vendor_operations())
+VENDOR_OPERATIONS = schemas.vendor_operations()
 
 
 Answer = tuple[str, list[tuple[str, str]], list[bytes]]
@@ -80,7 +74,6 @@ class Pipeline:
     """Wraps the Flask app of a fake; ``app.wsgi_app`` is replaced by an instance."""
 
     def __init__(self, app: Flask, sessions: Sessions, config: MockConfig, cors: CorsPolicy) -> None:
-        self.flask = app
         self.inner = app.wsgi_app
         self.sessions = sessions
         self.max_body_bytes = config.max_body_bytes
@@ -165,14 +158,13 @@ class Pipeline:
     def _undeclared(self, environ: WSGIEnvironment) -> bool:
         """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        return not any(method == m and pattern.fullmatch(path) for m, pattern in PUBLIC_ROUTES.values())
+        return all(op.match(method, path) is None for op in PUBLIC_OPERATIONS)
 
     def _watched(self, environ: WSGIEnvironment) -> str | None:
         """With ``--watch``: the conversation segment of a creation, which goes to the upstream to be judged."""
-        method, pattern = PUBLIC_ROUTES[CREATE.id]
-        if self.sessions.watch is None or environ["REQUEST_METHOD"] != method:
+        if self.sessions.watch is None:
             return None
-        found = pattern.fullmatch(environ.get("PATH_INFO", ""))
+        found = CREATE.match(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
         return None if found is None else found["conversation"]
 
     def _pass_on(
@@ -254,6 +246,7 @@ class Pipeline:
             answer,
             sent_at,
             time.time(),
+            operation=CREATE,
         )
         return self.sessions.watch.judge(exchange, conversation, environ.get("PATH_INFO", ""))
 
@@ -357,12 +350,11 @@ class Pipeline:
         )
 
     def _fault(self, environ: WSGIEnvironment, store: Store) -> InjectedFailure | ConnectionDropped | None:
-        try:
-            route = self.flask.url_map.bind_to_environ(environ).match(return_rule=True)[0].endpoint
-        except HTTPException:
-            return None  # no such route: the app answers 404 or 405 as usual
-        if route not in VENDOR_OPERATIONS:
-            return None  # faults are for the vendor's operations: never the documents
+        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
+        # Faults are for the vendor's operations, never the documents; no such route: the app answers 404 or 405.
+        route = next((op.id for op in VENDOR_OPERATIONS if op.match(method, path) is not None), None)
+        if route is None:
+            return None
         delay = store.faults.delay(route)
         if delay:
             store.faults.wait(delay)

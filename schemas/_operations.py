@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 #: Where the fake serves its own API.
@@ -67,6 +68,28 @@ class Operation:
     fake_answers: tuple[Answer, ...] = ()
     #: Acts on the session ``X-Mock-Session`` names (the fake's document declares the header).
     per_session: bool = False
+
+    @property
+    def successes(self) -> frozenset[int]:
+        """The statuses of the documented successful answers (each declared 2xx)."""
+        return frozenset(int(answer.status) for answer in self.answers if answer.status[:1] == "2")
+
+    def answer_schema(self, status: int) -> str | None:
+        """The schema file the body of a ``status`` answer follows (an exact status before its class)."""
+        declared = {answer.status: answer.schema for answer in self.answers}
+        return declared.get(str(status), declared.get(f"{str(status)[:1]}XX"))
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The path as a pattern: each ``{name}`` a named group of one segment."""
+        return re.compile(re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)))
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters, as sent, of a request to this operation; ``None``: the request is not one."""
+        if method != self.method:
+            return None
+        found = self.pattern.fullmatch(path)
+        return None if found is None else found.groupdict()
 
     @property
     def flask_rule(self) -> str:

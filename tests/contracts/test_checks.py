@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -5,6 +6,9 @@ import pytest
 from message_api_kit.contracts import checks
 from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.transport import Exchange
+from message_api_kit.schemas import Answer, operation
+
+CREATE_MESSAGE = operation("createMessage")
 
 GOOD = {
     "id": 5,
@@ -23,7 +27,7 @@ GOOD = {
 }
 
 
-def answer(body=GOOD, status=201, content_type="application/json"):
+def answer(body=GOOD, status=201, content_type="application/json", op=CREATE_MESSAGE):
     return Exchange(
         "POST",
         "http://s/conversations/1/messages",
@@ -34,6 +38,7 @@ def answer(body=GOOD, status=201, content_type="application/json"):
         json.dumps(body).encode(),
         1_700_000_000.0,
         1_700_000_001.0,
+        operation=op,
     )
 
 
@@ -85,3 +90,21 @@ def test_each_broken_rule_is_a_titled_failure(call, title):
 @pytest.mark.parametrize("parent", [3, {"id": 3}, {"id": 3, "message": "x"}])
 def test_a_parent_may_be_named_by_id_or_object(parent):
     checks.names_parent(answer(), {**GOOD, "parent": parent}, 3)
+
+
+def test_what_a_success_is_and_looks_like_comes_from_the_operations_declaration():
+    # Declared otherwise, the same rules judge otherwise: 202 with a seed result is this operation's success.
+    declared = dataclasses.replace(CREATE_MESSAGE, answers=(Answer("202", "Queued.", "seed-result"),))
+    queued = {"users": 0, "conversations": 0, "messages": [7]}
+    assert checks.created(answer(queued, status=202, op=declared)) == queued
+    with pytest.raises(CheckFailure) as refused:
+        checks.created(answer(status=201, op=declared))
+    assert (refused.value.title, refused.value.detail) == ("creation refused", "a valid request got 201, not 202")
+    with pytest.raises(CheckFailure) as broken:
+        checks.created(answer(GOOD, status=202, op=declared))
+    assert broken.value.title == "answer breaks seed-result.json"
+
+
+def test_an_exchange_of_no_declared_operation_is_not_judged():
+    with pytest.raises(TypeError, match="only an exchange of a declared operation is judged"):
+        checks.created(answer(op=None))

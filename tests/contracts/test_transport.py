@@ -5,6 +5,9 @@ import pytest
 
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 from message_api_kit.contracts.transport import Transport
+from message_api_kit.schemas import operation
+
+CREATE_MESSAGE = operation("createMessage")
 
 
 def transport_for(handler, **kwargs):
@@ -19,8 +22,9 @@ def test_headers_are_sent_and_exchanges_recorded():
         return httpx.Response(201, json={"ok": True})
 
     transport = transport_for(handler, headers={"Authorization": "Bearer t"})
-    exchange = transport.post_json("/conversations/1/messages", {"message": "x"})
-    assert seen[0].headers["authorization"] == "Bearer t"
+    exchange = transport.call(CREATE_MESSAGE, {"conversation": 1}, {"message": "x"})
+    assert exchange.operation is CREATE_MESSAGE  # the rules read its statuses and schemas from the declaration
+    assert seen[0].method == "POST" and seen[0].headers["authorization"] == "Bearer t"
     assert seen[0].headers["content-type"] == "application/json"
     assert exchange.status == 201 and exchange.json() == {"ok": True}
     assert exchange.url == "http://server.test/conversations/1/messages"
