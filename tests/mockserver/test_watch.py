@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,6 +14,7 @@ from message_api_kit.contracts import RunConfig, run
 from message_api_kit.mockserver import LiveServer, MockConfig, Seed, create_app
 from message_api_kit.mockserver.validation import validate
 from tests.contracts.broken_fakes import BROKEN_FAKES
+from tests.contracts.hostile_servers import serving
 from tests.contracts.lenient_fakes import LENIENT_FAKES
 
 pytestmark = pytest.mark.slow
@@ -83,3 +85,29 @@ def test_record_writes_the_real_creations_as_a_seed_the_fake_loads(tmp_path):
         listed = httpx.get(f"{replay.url}/__mock__/conversations/5/messages").json()["items"]
     assert [m["message"] for m in listed] == ["from the real API", "a reply"]
     assert listed[1]["parent"]["id"] == root["id"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "title"),
+    [("endless-body", "answer is not JSON"), ("gzip-bomb", "answer is not JSON"), ("nested-100000-deep", "not JSON")],
+)
+def test_a_hostile_real_api_is_flagged_and_passed_on_in_bounded_memory(kind, title):
+    # The answers of "Hardening, second round": no end, a gigabyte from 1 MiB on the wire, nesting past reading.
+    with serving(kind) as real:
+        proxy = create_app(MockConfig(upstream=real, watch=True, upstream_timeout=5))
+        tracemalloc.start()  # the peak of what the fake allocates, however briefly
+        with httpx.Client(transport=httpx.WSGITransport(app=proxy), base_url="http://127.0.0.1") as client:
+            with client.stream("POST", "/conversations/1/messages", json={"message": "hi"}) as answer:
+                received = 0
+                for chunk in answer.iter_raw():  # the app gets the real bytes as sent; it stops reading when it likes
+                    received += len(chunk)
+                    if received > 8 * 2**20:
+                        break
+            assert answer.status_code == 201 and received
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            (violation,) = client.get("/__mock__/violations").json()["violations"]
+            (entry,) = client.get("/__mock__/journal").json()["entries"]
+    assert title in violation["title"] and violation["status"] == 201
+    assert entry["proxied"] and entry["verdict"].startswith("violation:")
+    assert peak < 64, f"{peak:.0f} MiB held for one answer"
