@@ -53,8 +53,12 @@ class Running:
 
 
 @contextmanager
-def process(argv: list[str], stop_timeout: float = 10) -> Iterator[Running]:
-    """Run a server that binds a free port itself; yield it once it prints its URL; stop it with SIGINT."""
+def process(argv: list[str], stop_timeout: float = 3) -> Iterator[Running]:
+    """Run a server that binds a free port itself; yield it once it prints its URL; stop it with SIGINT.
+
+    A server still running ``stop_timeout`` seconds after SIGINT is killed: waitress, in a busy test
+    run, was seen to take the 10 s this once allowed.
+    """
     proc = subprocess.Popen(
         argv,
         stdout=subprocess.PIPE,

@@ -148,3 +148,12 @@ def test_extra_readings_join_the_derived_ones():
     extra = Reading("single quotes", C, None, "accepts JSON5 syntax")
     probe = Probe("x", str(C), b"{'message': 'single quotes'}", extra=(extra,))
     assert probe.readings == (extra,)
+
+
+def test_a_probe_prints_as_its_request_cut_short():
+    # Hypothesis prints every explicit example as it runs it: a probe's print stays short however long its body.
+    from hypothesis.vendor.pretty import pretty
+
+    shown = pretty(Probe("a long message", "1", b'{"message": "' + b"x" * 100_000 + b'"}', extra=(Reading("x", 1),)))
+    assert shown.startswith("Probe('a long message', '1', b'{\"message\": \"xxx") and len(shown) < 400
+    assert "(100015 bytes), 'application/json', +1 readings)" in shown

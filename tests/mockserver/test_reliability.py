@@ -60,7 +60,7 @@ def test_schemathesis_with_all_checks_on_the_fake_document_finds_nothing(fake, t
     # The fake's own API, with setFaults left out: injecting failures is what it is for. Its twenty-odd
     # operations each get fewer examples than the vendor's one (bench/schemathesis_seeds.py runs more).
     result = schemathesis(
-        f"{fake.url}/__mock__/openapi.json", seed, tmp_path, "--exclude-operation-id", "setFaults", examples=12
+        f"{fake.url}/__mock__/openapi.json", seed, tmp_path, "--exclude-operation-id", "setFaults", examples=8
     )
     assert result.returncode == 0, result.stdout[-4000:]
 

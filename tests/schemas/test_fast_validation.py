@@ -29,7 +29,7 @@ def near_valid(name):
 
 
 @pytest.mark.parametrize("name", schemas.names())
-@settings(max_examples=30)
+@settings(max_examples=20)
 @given(data=st.data())
 def test_fast_and_reference_validators_agree(name, data):
     instance = data.draw(JSON | near_valid(name))

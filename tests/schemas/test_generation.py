@@ -16,7 +16,7 @@ def strategy(name):
 
 
 @pytest.mark.parametrize("name", schemas.names())
-@settings(max_examples=10)
+@settings(max_examples=6)
 @given(data=st.data())
 def test_every_schema_generates_valid_instances(name, data):
     instance = data.draw(strategy(name))
