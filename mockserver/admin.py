@@ -23,8 +23,9 @@ from message_api_kit.mockserver.render import (
     message_text,
     shape_of,
 )
+from message_api_kit.mockserver.requests import session_store
 from message_api_kit.mockserver.seed import Seed
-from message_api_kit.mockserver.sessions import STORE, Sessions
+from message_api_kit.mockserver.sessions import Sessions
 from message_api_kit.mockserver.shape import Shape
 from message_api_kit.mockserver.store import Snapshot, Store, StoredMessage
 from message_api_kit.mockserver.validation import parse_id, query_int, read_json
@@ -37,12 +38,6 @@ MAX_PAGE_BYTES = 1024 * 1024
 LISTED_TEXT = 64 * 1024
 #: How deeply an admin body may nest: what is accepted is stored and answered later, and must render.
 MAX_DEPTH = 32
-
-
-def session() -> Store:
-    """The store of the session the request names (the pipeline chose it)."""
-    store: Store = request.environ[STORE]
-    return store
 
 
 def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable[..., Response]]:
@@ -59,19 +54,19 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
         return query_int(request, name, default, bounds["minimum"], bounds["maximum"])
 
     def reset_fake() -> Response:
-        session().reset()
+        session_store().reset()
         return Response(status=204)
 
     def seed_fake() -> Response:
-        return json_response(session().seed(Seed.from_json(body("seedFake"))).to_json())
+        return json_response(session_store().seed(Seed.from_json(body("seedFake"))).to_json())
 
     def list_conversations() -> Response:
-        found = session().conversations(query("listConversations", "limit", 100))
+        found = session_store().conversations(query("listConversations", "limit", 100))
         items = [{"id": c, "messages": n, "last_message_id": last} for c, n, last in found]
         return json_response({"conversations": items})
 
     def list_stored_messages(conversation: str) -> Response:
-        store = session()
+        store = session_store()
         conversation_id = parse_id(conversation, "conversation")
         offset = query("listStoredMessages", "offset", 0)
         limit = query("listStoredMessages", "limit", 50)
@@ -88,29 +83,29 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
         return json_text_response(f'{{"items": [{", ".join(page)}], {head}}}')
 
     def get_stored_message(id: str) -> Response:  # the path parameter's declared name
-        store = session()
+        store = session_store()
         return json_response(message_json(store, store.message(parse_id(id, "message")), shape_of(config)))
 
     def get_journal() -> Response:
         limit = query("getJournal", "limit", 100_000)
-        return json_response({"entries": [entry.to_json() for entry in session().journal.entries(limit)]})
+        return json_response({"entries": [entry.to_json() for entry in session_store().journal.entries(limit)]})
 
     def get_faults() -> Response:
-        return json_response(session().faults.to_json())
+        return json_response(session_store().faults.to_json())
 
     def set_faults() -> Response:
-        session().faults.set_json(body("setFaults"))
-        return json_response(session().faults.to_json())
+        session_store().faults.set_json(body("setFaults"))
+        return json_response(session_store().faults.to_json())
 
     def clear_faults() -> Response:
-        session().faults.clear()
+        session_store().faults.clear()
         return Response(status=204)
 
     def get_clock() -> Response:
-        return json_response(session().clock.state())
+        return json_response(session_store().clock.state())
 
     def set_clock() -> Response:
-        clock = session().clock
+        clock = session_store().clock
         command = body("setClock")
         try:
             if "freeze" in command:
@@ -160,18 +155,18 @@ def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[st
 
     def create_snapshot() -> Response:
         name = body("createSnapshot")["name"]
-        taken = session().take_snapshot(name)
+        taken = session_store().take_snapshot(name)
         return json_response({"snapshots": [snapshot_json(name, taken)]}, 201)
 
     def list_snapshots() -> Response:
-        return json_response({"snapshots": [snapshot_json(name, s) for name, s in session().snapshots()]})
+        return json_response({"snapshots": [snapshot_json(name, s) for name, s in session_store().snapshots()]})
 
     def restore_snapshot(name: str) -> Response:
-        session().restore_snapshot(name)
+        session_store().restore_snapshot(name)
         return Response(status=204)
 
     def delete_snapshot(name: str) -> Response:
-        session().delete_snapshot(name)
+        session_store().delete_snapshot(name)
         return Response(status=204)
 
     def list_violations() -> Response:

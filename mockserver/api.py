@@ -13,7 +13,7 @@ from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.errors import BadParameter, MockError, NotFound, from_store
 from message_api_kit.mockserver.profile import Profile
 from message_api_kit.mockserver.render import json_text_response, message_text, shape_of
-from message_api_kit.mockserver.sessions import STORE
+from message_api_kit.mockserver.requests import SessionRequest
 from message_api_kit.mockserver.store import NotStored, Store, StoreError
 from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, read_json
 
@@ -30,8 +30,8 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
     fake_bytes = json.dumps(schemas.fake_document()).encode()
 
     def create_message(conversation: str) -> Response:
-        current = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup, not five
-        store: Store = current.environ[STORE]  # the session's, chosen by the pipeline
+        current: SessionRequest = request._get_current_object()  # type: ignore[attr-defined]  # one lookup, not five
+        store: Store = current.store  # the session's, chosen by the pipeline
         conversation_id = parse_id(conversation, "conversation")
         store.require_conversation(conversation_id)
         author_id = _acting_user(store, current)

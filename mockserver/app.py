@@ -16,6 +16,7 @@ from message_api_kit.mockserver.cors import CorsPolicy
 from message_api_kit.mockserver.dashboard import dashboard_handlers
 from message_api_kit.mockserver.errors import Forbidden, register_error_handlers
 from message_api_kit.mockserver.pipeline import Pipeline
+from message_api_kit.mockserver.requests import SessionRequest
 from message_api_kit.mockserver.sessions import Sessions
 from message_api_kit.mockserver.state_file import StateFile
 from message_api_kit.mockserver.store import Store
@@ -28,6 +29,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     """Build a fake: a Flask app holding its own ``Sessions`` in ``app.extensions["mockserver"]``."""
     config = config or MockConfig()
     app = Flask("mockserver")
+    app.request_class = SessionRequest
     if config.state_file is None:
         sessions = Sessions(config)
     else:

@@ -31,7 +31,7 @@ from message_api_kit.mockserver.errors import (
     log,
 )
 from message_api_kit.mockserver.journal import BODY_LIMIT
-from message_api_kit.mockserver.sessions import STORE, BadSessionName, SessionNotMade, Sessions
+from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
 from message_api_kit.mockserver.uploads import UploadBudget
 from message_api_kit.mockserver.upstream import Upstream, redacted
@@ -74,7 +74,7 @@ class Pipeline:
     """Wraps the Flask app of a fake; ``app.wsgi_app`` is replaced by an instance."""
 
     def __init__(self, app: Flask, sessions: Sessions, config: MockConfig, cors: CorsPolicy) -> None:
-        self.inner = app.wsgi_app
+        self.flask = app
         self.sessions = sessions
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
@@ -129,7 +129,7 @@ class Pipeline:
                 return self._drop(environ, store, started, body, start_response, failure)
             answer = _problem(failure, cors_headers)
         else:
-            answer = self._inner(environ, cors_headers)
+            answer = self._inner(environ, session, cors_headers)
         status, headers, chunks = answer
         if public and path != VENDOR_DOCUMENT:
             self._record(environ, store, int(status[:3]), started, body, b"".join(chunks))
@@ -137,21 +137,38 @@ class Pipeline:
         start_response(status, headers)
         return chunks
 
-    def _inner(self, environ: WSGIEnvironment, cors_headers: list[tuple[str, str]]) -> Answer:
-        """Flask's answer, held in memory: the journal needs the bytes, and nothing is started before the end."""
+    def _inner(self, environ: WSGIEnvironment, store: Store, cors_headers: list[tuple[str, str]]) -> Answer:
+        """Flask's answer to a request acting on ``store``, held in memory: the journal needs the bytes, and
+        nothing is started before the end.
+
+        The request is built and dispatched here as ``Flask.wsgi_app`` does it, so that it carries its
+        session's store to the handler (``SessionRequest.store``) rather than a slot of the environ.
+        """
         started: list[tuple[str, list[tuple[str, str]]]] = []
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], object]:
             started[:] = [(status, headers + cors_headers if cors_headers else headers)]
             return _unwritable
 
-        body = self.inner(environ, start)
+        context = self.flask.request_context(environ)
+        context.request.store = store  # type: ignore[attr-defined]  # a SessionRequest (app.request_class)
+        error: BaseException | None = None
         try:
-            chunks = list(body)
+            try:
+                context.push()
+                response = self.flask.full_dispatch_request()
+            except Exception as exc:
+                error = exc
+                response = self.flask.handle_exception(exc)
+            body = response(environ, start)
+            try:
+                chunks = list(body)
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
         finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
+            context.pop(error)
         ((status, headers),) = started
         return status, headers, chunks
 
@@ -288,7 +305,7 @@ class Pipeline:
         return body
 
     def _session(self, environ: WSGIEnvironment, origin: str | None) -> Store | MockError:
-        """The store of the session the request names, put where the handlers find it; or why not.
+        """The store of the session the request names, or why not.
 
         Only a client that could use the fake's own API (no Origin, or one named with
         ``--cors-origin``) may make a session: a web page of any other origin may use the
@@ -305,7 +322,6 @@ class Pipeline:
             )
         except StoreError as exc:
             return from_store(exc)
-        environ[STORE] = store
         return store
 
     def _refused(self, environ: WSGIEnvironment) -> MockError | None:

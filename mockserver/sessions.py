@@ -26,8 +26,6 @@ if TYPE_CHECKING:
 
 #: Evictions remembered, for their log and to tell a client its session is gone.
 EVICTIONS_KEPT = 1000
-#: Where a request's store is kept in its WSGI environ, for the handlers.
-STORE = "mockserver.store"
 
 
 class BadSessionName(ValueError):
