@@ -149,8 +149,16 @@ def cli() -> None:
     default=ServerOptions.threads,
     show_default=True,
     type=click.IntRange(1, 256),
-    help="Python threads running requests; injected delays and slow uploads hold one each, and two are kept"
-    " for requests without a body.",
+    help="Requests worked on at once (Python threads); injected delays hold one each, and two are kept for other"
+    " requests.",
+)
+@click.option(
+    "--max-uploads",
+    default=ServerOptions.upload_threads,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Request bodies that may be arriving at once, each on a thread of its own that works on nothing until the"
+    " body is in (slow uploads wait there); past it, a request with a body is a 503.",
 )
 @click.option(
     "--header-timeout",
@@ -191,6 +199,7 @@ def serve(
     max_sessions: int,
     max_memory_mib: int,
     threads: int,
+    max_uploads: int,
     header_timeout: float,
     keep_alive: bool,
     max_connections: int,
@@ -224,12 +233,14 @@ def serve(
         max_sessions=max_sessions,
         max_memory=max_memory_mib * 1024 * 1024,
         max_waiting=max(1, threads - 2),  # two threads always free for the admin API
-        max_uploads=max(1, threads - 2),  # two threads always free for the admin API's reads
+        max_uploads=max_uploads,
+        max_working=threads,
     )
     options = ServerOptions(
         host=host,
         port=port,
         threads=threads,
+        upload_threads=max_uploads,
         header_timeout=header_timeout,
         keep_alive=keep_alive,
         max_connections=max_connections,

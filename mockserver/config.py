@@ -41,10 +41,13 @@ class MockConfig:
     #: threads must stay free for the admin API (``mockserver serve`` sets its thread count less 2).
     max_waiting: int = 4
     #: Requests that may be reading their body at once. A server thread reads a body with no
-    #: deadline (granian's WSGI gives none), so a body sent a byte a second holds its thread; past
-    #: this many, a request with a body is answered 503 at once, and the threads left (``mockserver
-    #: serve`` keeps two) serve every request without one: the admin API's reads, the dashboard.
-    max_uploads: int = 6
+    #: deadline (granian's WSGI gives none), so a body sent a byte a second holds its thread, but not
+    #: a turn to be worked on (``max_working``): ``mockserver serve`` gives granian this many threads
+    #: more than ``--threads``. Past this many, a request with a body is answered 503 at once.
+    max_uploads: int = 64
+    #: Requests worked on at once, past reading their bodies; more wait their turn. ``mockserver
+    #: serve`` sets ``--threads``; None: no bound (the test servers, a thread per request).
+    max_working: int | None = None
     #: The process's resident memory the fake may grow to, in bytes: past it, a write that would
     #: store more (a message, a seed, a session, a snapshot's copy) is refused (507) and nothing
     #: changes. None: no budget (the pytest plugin's fakes); ``mockserver serve`` sets 1 GiB.
@@ -86,5 +89,7 @@ class MockConfig:
             raise ValueError("max_memory must be positive")
         if self.max_uploads < 1:
             raise ValueError("max_uploads must be at least 1")
+        if self.max_working is not None and self.max_working < 1:
+            raise ValueError("max_working must be at least 1")
         if self.max_sessions < 0:
             raise ValueError("max_sessions must not be negative")

@@ -33,7 +33,7 @@ from message_api_kit.mockserver.errors import (
 from message_api_kit.mockserver.journal import BODY_LIMIT
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
-from message_api_kit.mockserver.uploads import UploadBudget
+from message_api_kit.mockserver.uploads import UploadBudget, work_gate
 from message_api_kit.mockserver.upstream import Upstream, redacted
 from message_api_kit.schemas import ADMIN_PREFIX
 
@@ -81,8 +81,9 @@ class Pipeline:
         self.hosts = HostPolicy(config.allowed_hosts)
         self.upstream = None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout)
         self.show_secrets = config.show_secrets
-        # One budget for every session: each body being read holds a server thread (see _read_body).
+        # For every session: each body being read holds a server thread; each request worked on, a turn (uploads.py).
         self.uploads = UploadBudget(config.max_uploads)
+        self.working = work_gate(config.max_working)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request; a bug of the fake's anywhere on the way is a problem document, and recorded."""
@@ -99,21 +100,36 @@ class Pipeline:
             return chunks
 
     def _serve(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Answer a preflight or an injected fault, or pass the request to Flask; journal it."""
+        """Pass the request on to the upstream, or read its body and answer it here."""
         started = time.perf_counter()
-        path: str = environ.get("PATH_INFO", "")
-        public = not path.startswith(ADMIN_PREFIX)
+        public = not environ.get("PATH_INFO", "").startswith(ADMIN_PREFIX)
         origin = environ.get("HTTP_ORIGIN")
         cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin, not public)
-        method = environ["REQUEST_METHOD"]
-        store = self.sessions.default
-        answer: Answer
         refused = self._refused(environ)
         if refused is None and public and self.upstream is not None:
             judged = self._watched(environ)
             if judged or self._undeclared(environ):
                 return self._pass_on(environ, origin, cors_headers, started, start_response, judged)
         read = self._read_body(environ) if refused is None else b""
+        with self.working:  # the body is in: a turn to be worked on (uploads.py)
+            return self._answer(environ, start_response, started, origin, cors_headers, refused, read)
+
+    def _answer(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        started: float,
+        origin: str | None,
+        cors_headers: list[tuple[str, str]],
+        refused: MockError | None,
+        read: bytes | MockError,
+    ) -> Iterable[bytes]:
+        """Answer a request whose body is read: a preflight, an injected fault, or Flask's answer; journal it."""
+        path: str = environ.get("PATH_INFO", "")
+        public = not path.startswith(ADMIN_PREFIX)
+        method = environ["REQUEST_METHOD"]
+        store = self.sessions.default
+        answer: Answer
         body = read if isinstance(read, bytes) else b""
         if refused is not None:
             answer = _problem(refused, cors_headers)
@@ -272,9 +288,9 @@ class Pipeline:
 
         A server thread reading a body waits with no deadline: granian's WSGI gives none, and a
         thread of the fake's own reading it instead stalls granian once the answer goes before the
-        body is in (tried). So at most ``max_uploads`` requests read a body at once, and a request
-        with a body finds every turn held by slow uploads is a 503 (``UploadBudget``): slow uploads
-        can hold those threads, never the ones left for requests without a body.
+        body is in (tried). So the body is read before the request takes a turn to be worked on
+        (``working``): a slow upload parks its thread, not a working one. At most ``max_uploads``
+        bodies are read at once (the threads granian has for them); past it, a 503 (``Busy``).
 
         Read here, first, so that the journal has the bytes the handler read. A body declared larger
         than the fake accepts is left unread: the handler answers 413 without it.
@@ -288,11 +304,10 @@ class Pipeline:
             size = self.max_body_bytes + 1  # one byte past the limit says "too large", and no more is read
         else:
             return b""
-        turn = self.uploads.enter()
-        if turn is None:
+        if not self.uploads.enter():
             return Busy(
-                f"{self.uploads.limit} requests are sending their bodies slowly, each holding a thread;"
-                " try again in a moment (mockserver serve --threads raises the limit)"
+                f"{self.uploads.limit} requests are sending their bodies, each holding a thread;"
+                " try again in a moment (mockserver serve --max-uploads raises the limit)"
             )
         try:
             # A server that ends the stream itself (granian, a chunked body) reads it whole fastest with read():
@@ -300,7 +315,7 @@ class Pipeline:
             stream = environ["wsgi.input"]
             body: bytes = stream.read() if environ.get("wsgi.input_terminated") and length else stream.read(size)
         finally:
-            self.uploads.leave(turn)
+            self.uploads.leave()
         environ["wsgi.input"] = io.BytesIO(body)
         return body
 

@@ -44,8 +44,11 @@ class ServerOptions:
 
     host: str = LOOPBACK
     port: int = 0
-    #: Python threads running requests (and holding injected delays).
+    #: Python threads working on requests (and holding injected delays).
     threads: int = 8
+    #: Threads more for request bodies still arriving (``uploads.py``): a slow upload parks one of
+    #: these, not a working thread. Granian starts threads as they are needed, and ends idle ones.
+    upload_threads: int = 256
     #: A connection must send a whole request head within this many seconds of opening,
     #: and of its last answer when kept alive; otherwise it is closed. Slow-header clients
     #: and idle keep-alive connections are both bounded by it (granian allows 1 ms to 60 s).
@@ -64,6 +67,8 @@ class ServerOptions:
             raise ValueError("header_timeout must be between 0.001 and 60 seconds")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
+        if self.upload_threads < 0:
+            raise ValueError("upload_threads must not be negative")
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")
 
@@ -102,7 +107,7 @@ class ProductionServer:
             port=self.port,
             interface=Interfaces.WSGI,
             workers=1,
-            blocking_threads=options.threads,
+            blocking_threads=options.threads + options.upload_threads,
             http=HTTPModes.http1,
             websockets=False,
             backlog=options.backlog,

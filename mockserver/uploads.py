@@ -1,81 +1,54 @@
-"""How many request bodies may be read at once, each holding a server thread while it arrives.
+"""Threads for bodies that are still arriving, apart from the threads that work on requests.
 
-Granian's WSGI reads a body on the thread serving the request, with no deadline; a client
-that sends its body a byte a second holds that thread until it is done. The budget keeps
-some threads for requests without a body, and tells a slow upload from a fast body that
-merely waits for the GIL: under load a read of a body that arrived whole can take tens of
-milliseconds to give its thread back, a slow upload takes seconds.
+Granian's WSGI reads a body on the thread serving the request, with no deadline: a client
+that sends its body a byte a second holds that thread until it is done. So the server has
+two kinds of thread (``mockserver serve`` asks granian for ``--threads`` plus
+``--max-uploads``): a request reads its body first, on any thread, and only then takes one
+of ``--threads`` turns to be worked on (``WorkGate``). A slow upload parks a thread that
+waits in granian, holding neither the GIL nor a turn, so creations, the admin API and the
+dashboard are served beside any number of them up to ``--max-uploads``; past it, a request
+with a body is refused at once (``UploadBudget``), never queued.
+
+The gate also keeps as many requests working at once as ``--threads``, however many
+threads granian has started: more than that contending for the GIL costs throughput.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 
-__all__ = ["UploadBudget"]
-
-#: A read in progress for longer than this is a slow upload, not a body that arrived whole.
-SLOW_AFTER = 0.5
-#: The longest a request waits for a turn while the reads in progress may still be fast ones.
-MAX_WAIT = 1.0
-#: How often a waiting request looks again at the reads in progress.
-POLL = 0.005
+__all__ = ["UploadBudget", "work_gate"]
 
 
 class UploadBudget:
-    """At most ``limit`` bodies read at once; past it, a wait while any read is young, else a refusal."""
+    """At most ``limit`` bodies being read at once; past it, a refusal at once."""
 
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
-        self._clock = clock
-        # A plain lock and a dict: a Semaphore's acquire and release cost microseconds of Python on every
-        # request, and these run on every request with a body.
+        # A plain lock and a count: this runs on every request with a body.
         self._lock = threading.Lock()
-        self._started: dict[int, float] = {}
-        self._tokens = itertools.count()
+        self._reading = 0
 
-    def enter(self) -> int | None:
-        """Take a turn to read a body (give it back with ``leave``); None when refused.
+    def enter(self) -> bool:
+        """Take a turn to read a body (give it back with ``leave``); False when every turn is held."""
+        with self._lock:
+            if self._reading >= self.limit:
+                return False
+            self._reading += 1
+            return True
 
-        Refused when every turn is held by a slow upload (a read older than ``SLOW_AFTER``), at
-        once, so that a refused request gives its thread back; or after ``MAX_WAIT`` of waiting.
-        """
-        polls = round(MAX_WAIT / POLL)
-        while True:
-            with self._lock:
-                if len(self._started) < self.limit:
-                    token = next(self._tokens)
-                    self._started[token] = self._clock()
-                    return token
-                slow = self._slow()
-            if slow >= self.limit or polls <= 0:
-                return None
-            polls -= 1
-            time.sleep(POLL)
-
-    def leave(self, token: int) -> None:
+    def leave(self) -> None:
         """Give back the turn ``enter`` gave."""
         with self._lock:
-            del self._started[token]
+            self._reading -= 1
 
-    @contextmanager
-    def reading(self) -> Iterator[bool]:
-        """``enter`` and ``leave`` around a block; yields whether the turn was given."""
-        token = self.enter()
-        try:
-            yield token is not None
-        finally:
-            if token is not None:
-                self.leave(token)
+    @property
+    def reading(self) -> int:
+        """How many bodies are being read now."""
+        return self._reading
 
-    def slow(self) -> int:
-        """How many reads in progress are slow uploads."""
-        with self._lock:
-            return self._slow()
 
-    def _slow(self) -> int:
-        now = self._clock()
-        return sum(now - started > SLOW_AFTER for started in self._started.values())
+def work_gate(limit: int | None) -> AbstractContextManager[object]:
+    """At most ``limit`` requests worked on at once, the others waiting their turn; None: no bound."""
+    return nullcontext() if limit is None else threading.BoundedSemaphore(limit)

@@ -122,34 +122,38 @@ def slow_upload(port: int, body: bytes, sent: int) -> socket.socket:
     return sock
 
 
-def test_slow_uploads_hold_only_the_threads_that_read_bodies():
-    # --threads 4: two may read bodies, two are kept for requests without one. Before, eight slow
-    # uploads held every thread, and the clock, the journal and the dashboard all timed out.
+def test_slow_uploads_park_threads_of_their_own_and_everything_else_is_served():
+    # --threads 2 --max-uploads 8. Before, eight slow uploads held every thread, and creations, the clock and
+    # the dashboard all timed out; then creations were refused for as long as they lasted. Now each slow
+    # upload waits on a thread that works on nothing, and only past --max-uploads is a body refused.
     body = b'{"message": "slow one"}'
-    with served("--no-demo", "--threads", "4") as fake:
+    with served("--no-demo", "--threads", "2", "--max-uploads", "8") as fake:
         slow = [slow_upload(fake.port, body, sent=3) for _ in range(6)]
         try:
-            time.sleep(0.5)  # two are being read; the other four were refused at once
+            time.sleep(0.3)
             with httpx.Client(base_url=fake.url, timeout=3) as client:
                 for path in ("/__mock__/clock", "/__mock__/journal", "/__mock__/", "/__mock__/conversations"):
                     answer = client.get(path)
                     assert answer.status_code == 200, (path, answer.text)
-                refused = client.post(CREATE, json={"message": "fast"})
-                assert refused.status_code == 503, refused.text
-                assert refused.headers["Retry-After"] == "1"
+                for n in range(20):  # far more than --threads: the uploads hold none of the working turns
+                    created = client.post(CREATE, json={"message": f"fast {n}"})
+                    assert created.status_code == 201 and created.json()["message"] == f"fast {n}", created.text
+                slow += [slow_upload(fake.port, body, sent=3) for _ in range(2)]
+                time.sleep(0.3)  # every upload turn is held now
+                refused = client.post(CREATE, json={"message": "one too many"})
+                assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
                 assert refused.json()["type"] == "urn:mockserver:problem:busy"
-                assert "--threads" in refused.json()["detail"]
-                for sock in slow:  # the uploads end: the two being read are created
+                assert "--max-uploads" in refused.json()["detail"]
+                assert client.get("/__mock__/journal").status_code == 200  # no body: served all the same
+                for sock in slow:  # the uploads end: each is created
                     sock.sendall(body[3:])
-                statuses = sorted(read_answer_head(sock).split(b" ", 2)[1] for sock in slow)
-                assert statuses == [b"201"] * 2 + [b"503"] * 4
-                created = client.post(CREATE, json={"message": "fast"})
-                assert created.status_code == 201 and created.json()["message"] == "fast"
-                listed = client.get("/__mock__/conversations/1/messages").json()["items"]
-                assert sorted(m["message"] for m in listed) == ["fast", "slow one", "slow one"]
-                journal = client.get("/__mock__/journal").json()["entries"]
-                assert [e["status"] for e in journal if e["method"] == "POST"].count(503) == 5
-                assert json.loads(journal[-1]["request_body"]) == {"message": "fast"}
+                assert [read_answer_head(sock).split(b" ", 2)[1] for sock in slow] == [b"201"] * 8
+                created = client.post(CREATE, json={"message": "after"})
+                assert created.status_code == 201, created.text
+                listed = client.get("/__mock__/conversations/1/messages?limit=100").json()["items"]
+                assert sorted(m["message"] for m in listed) == sorted(
+                    ["after", *(f"fast {n}" for n in range(20)), *["slow one"] * 8]
+                )
         finally:
             for sock in slow:
                 sock.close()

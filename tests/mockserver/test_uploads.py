@@ -1,62 +1,48 @@
-"""The budget of bodies read at once: slow uploads are refused at once, fast bodies under load wait their turn."""
+"""Bodies still arriving, apart from the requests worked on: the upload budget and the work gate."""
 
 from __future__ import annotations
 
 import threading
 import time
-from contextlib import ExitStack
+from concurrent.futures import ThreadPoolExecutor
 
-from message_api_kit.mockserver.uploads import MAX_WAIT, SLOW_AFTER, UploadBudget
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from message_api_kit.mockserver.uploads import UploadBudget, work_gate
 
 
-def test_past_the_limit_a_request_is_refused_at_once_when_slow_uploads_hold_every_turn():
-    clock = Clock()
-    budget = UploadBudget(2, clock)
-    with ExitStack() as held:
-        assert all(held.enter_context(budget.reading()) for _ in range(2))
-        clock.now += SLOW_AFTER + 0.1  # both reads are slow uploads now
-        assert budget.slow() == 2
-        started = time.monotonic()
-        with budget.reading() as turn:
-            assert turn is False
-        assert time.monotonic() - started < MAX_WAIT / 2, "a refused request gives its thread back at once"
-    with budget.reading() as turn:  # the slow ones ended: their turns are free again
-        assert turn is True
-    assert budget.slow() == 0
+def test_past_the_limit_a_body_is_refused_at_once_and_a_turn_given_back_is_free_again():
+    budget = UploadBudget(2)
+    assert budget.enter() and budget.enter() and budget.reading == 2
+    started = time.monotonic()
+    assert budget.enter() is False
+    assert time.monotonic() - started < 0.1, "a refused request gives its thread back at once"
+    budget.leave()
+    assert budget.enter() is True and budget.reading == 2
 
 
-def test_a_body_waits_for_a_turn_held_by_a_fast_read_and_gets_it():
-    budget = UploadBudget(1)
-    released = threading.Event()
-    got: list[bool] = []
+def test_the_gate_works_on_at_most_its_limit_at_once_and_the_rest_wait_their_turn():
+    gate, lock = work_gate(3), threading.Lock()
+    inside, most = [0], [0]
 
-    def wait_for_turn() -> None:
-        with budget.reading() as turn:
-            got.append(turn and released.is_set())
+    def work(_: int) -> None:
+        with gate:
+            with lock:
+                inside[0] += 1
+                most[0] = max(most[0], inside[0])
+            time.sleep(0.01)
+            with lock:
+                inside[0] -= 1
 
-    with budget.reading() as first:
-        assert first
-        waiting = threading.Thread(target=wait_for_turn)
-        waiting.start()
-        time.sleep(0.2)  # young: the waiter waits rather than being refused
-        assert got == []
-        released.set()
-    waiting.join(5)
-    assert got == [True]
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(work, range(48)))
+    assert most[0] == 3  # every request was worked on, never more than three at once
 
 
-def test_a_turn_held_too_long_by_reads_that_look_fast_refuses_after_the_longest_wait():
-    budget = UploadBudget(1, Clock())  # a clock that stands still: the read in progress stays young
-    with budget.reading():
-        started = time.monotonic()
-        with budget.reading() as turn:
-            assert turn is False
-        assert MAX_WAIT * 0.9 <= time.monotonic() - started < MAX_WAIT + 1
+def test_without_a_limit_the_gate_bounds_nothing():
+    gate, barrier = work_gate(None), threading.Barrier(8, timeout=5)
+
+    def work(_: int) -> None:
+        with gate:
+            barrier.wait()  # all eight inside at once, or this times out
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(work, range(8)))
