@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -169,3 +170,38 @@ def test_an_upstream_that_is_no_http_url_is_a_usage_error(capsys):
 
     assert main(["serve", "--upstream", "ftp://example.com"]) == 2
     assert "--upstream" in capsys.readouterr().err
+
+
+def test_one_connection_is_kept_alive_and_one_the_upstream_closed_is_opened_again():
+    # An upstream that serves two requests on a connection, then closes it while it is idle.
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            accepted.append(1)
+            with conn:
+                for n in range(2):
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536) or b"\r\n\r\n"
+                    body = json.dumps({"connection": len(accepted), "request": n + 1}).encode()
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                    conn.sendall(head % len(body) + body)
+                time.sleep(0.05)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        proxy = create_app(MockConfig(upstream=f"http://127.0.0.1:{listener.getsockname()[1]}"))
+        with httpx.Client(transport=httpx.WSGITransport(app=proxy), base_url="http://127.0.0.1") as client:
+            seen = []
+            for _ in range(5):
+                seen.append(client.get("/users/1").json())
+                time.sleep(0.1)  # the upstream closes each connection after its second answer
+    finally:
+        listener.close()
+    assert [(s["connection"], s["request"]) for s in seen] == [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1)]
