@@ -9,6 +9,7 @@ from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import CREATE_MESSAGE, Probe, json_probe
 from message_api_kit.contracts.rules import CREATED, REFUSED, Known
 from message_api_kit.contracts.transport import Exchange
+from tests.contracts.test_checks import GOOD
 
 #: What is known: conversations 1 and 2 exist; message 10 was made in 1, message 20 in 2.
 KNOWN = {"conversations": {1, 2}, "messages": {10: 1, 20: 2}}
@@ -51,21 +52,9 @@ def exchange(probe: Probe, status: int, answer: object) -> Exchange:
 
 
 def made(conversation: int, text: str, message_id: int, parent: int | None = None) -> dict:
-    return {
-        "id": message_id,
-        "type": "text",
-        "conversationId": conversation,
-        "is_reply": parent is not None,
-        "parent": parent,
-        "deleted": False,
-        "message": text,
-        "date": 1_700_000_000,
-        "edited_at": None,
-        "reactions": [],
-        "author": {"id": 1, "name": "A"},
-        "files": [],
-        "voice": None,
-    }
+    """A whole new message, as message.json has it."""
+    reply = {"is_reply": parent is not None, "parent": parent}
+    return {**GOOD, "id": message_id, "conversationId": conversation, "message": text, **reply}
 
 
 def test_a_refusal_is_judged_by_what_is_known():
