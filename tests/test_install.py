@@ -7,6 +7,7 @@ minute), so marked ``slow``; still part of ``make test``.
 import re
 import shutil
 import subprocess
+import sys
 import venv
 from pathlib import Path
 
@@ -39,17 +40,26 @@ def readme_plugin_example() -> str:
     return re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
 
 
+#: pip installing into another environment (``--python``): a new environment needs no pip of its own
+#: (ensurepip took 7 s of each test), and the installation is the same.
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--python"]
+
+
+def new_environment(where: Path) -> Path:
+    """A new virtual environment without pip; its Python."""
+    venv.create(where, with_pip=False)
+    return where / "bin" / "python"
+
+
 @pytest.mark.slow
 def test_the_kit_installs_beside_other_pytest_and_flask_releases_and_the_readme_example_passes(tmp_path, kit):
     lines = (ROOT / "constraints.txt").read_text().splitlines()
     pinned = {name.lower(): version for name, version in (line.split("==") for line in lines if "==" in line)}
     assert all(pinned[name] != version for name, version in OTHER_RELEASES.items())
-    env = tmp_path / "env"
-    venv.create(env, with_pip=True)
-    python = env / "bin" / "python"
+    python = new_environment(tmp_path / "env")
     wanted = [f"{name}=={version}" for name, version in OTHER_RELEASES.items()]
     install = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", str(kit), *wanted], capture_output=True, text=True, check=False
+        [*PIP, str(python), "install", "--quiet", str(kit), *wanted], capture_output=True, text=True, check=False
     )
     assert install.returncode == 0, install.stdout + install.stderr
     versions = subprocess.run(
@@ -109,12 +119,10 @@ def test_a_project_with_its_own_schemas_and_contracts_installs_the_newest_releas
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text)
     (project / "tests" / "test_readme.py").write_text(readme_plugin_example())
-    env = tmp_path / "env"
-    venv.create(env, with_pip=True)
-    python = env / "bin" / "python"
+    python = new_environment(tmp_path / "env")
     # The README's line, with -v so that the build's own warnings are shown (pip hides them otherwise).
     install = subprocess.run(
-        [python, "-m", "pip", "install", "-v", str(kit)], capture_output=True, text=True, check=False, cwd=project
+        [*PIP, str(python), "install", "-v", str(kit)], capture_output=True, text=True, check=False, cwd=project
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     built = install.stdout + install.stderr
