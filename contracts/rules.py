@@ -34,6 +34,9 @@ class Known:
     conversations: set[int] = field(default_factory=set)
     #: The conversation of each message id seen made.
     messages: dict[int, int] = field(default_factory=dict)
+    #: How many messages are remembered, the oldest forgotten first (None: all). A forgotten parent is one
+    #: the server may refuse or take, as one never seen: fewer verdicts, never a false one.
+    remembered: int | None = None
 
     def decided(self, probe: Probe) -> str | None:
         """What the doc decides of a request inside the domain, as far as is known: ``CREATED``, ``REFUSED``,
@@ -71,6 +74,8 @@ class Known:
             if made in self.messages:
                 raise CheckFailure("id repeated", f"id {made} was given to two messages", exchange, rule="R3")
             self.messages[made] = reading.conversation
+            if self.remembered is not None and len(self.messages) > self.remembered:
+                del self.messages[next(iter(self.messages))]  # dicts keep their order: the oldest
         self.conversations.add(reading.conversation)
 
 

@@ -34,6 +34,9 @@ DATE_TOLERANCE = 300.0
 ACCESS = frozenset({401, 403, 407, 429})
 #: Violations kept for ``GET /__mock__/violations``, newest last.
 KEPT = 1000
+#: Message ids a proxy remembers (for parents and repeated ids), about 100 bytes each: a proxy in front
+#: of a busy API for days stays bounded.
+REMEMBERED = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Watch:
         self.recorder = recorder
         self._lock = threading.Lock()
         #: Conversations seen taking a message, and each message id seen made with its conversation.
-        self._known = Known()
+        self._known = Known(remembered=REMEMBERED)
         self._violations: deque[Violation] = deque(maxlen=KEPT)
 
     def judge(self, exchange: Exchange, conversation: str, path: str) -> Verdict:

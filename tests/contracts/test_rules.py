@@ -101,3 +101,13 @@ def test_what_is_made_is_known_and_ids_never_repeat():
     with pytest.raises(CheckFailure) as crossed:
         state.made(first, across.plain, made(1, "reply", 41, parent=40))
     assert crossed.value.rule == "B5"
+
+
+def test_what_is_remembered_is_bounded_and_a_forgotten_parent_is_one_never_seen():
+    state = Known({1}, remembered=2)
+    for message_id in (1, 2, 3):
+        probe = json_probe("x", 1, {"message": "hi"})
+        state.made(exchange(probe, 201, made(1, "hi", message_id)), probe.plain, made(1, "hi", message_id))
+    assert list(state.messages) == [2, 3]
+    assert state.decided(json_probe("x", 1, {"message": "reply", "parent_id": 1})) is None  # the server's to say
+    assert state.decided(json_probe("x", 1, {"message": "reply", "parent_id": 3})) == CREATED
