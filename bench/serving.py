@@ -5,7 +5,9 @@
    connections sit idle (connected, nothing sent), 200 send a request head one byte a
    second and 100 send a creation's 1,000-byte body one byte a second. Goal: p99 under
    50 ms, admin included.
-2. A 300 MiB upload with its length declared, sent as fast as the client can: how many
+2. A thousand slow uploads at ``--max-uploads 1024`` (each parks a thread): the same latencies,
+   the server's memory and threads; then 300 at ``--max-uploads 256``, past the limit.
+3. A 300 MiB upload with its length declared, sent as fast as the client can: how many
    bytes the server process read before its 413 (every successful read of any kind by any
    of its threads, counted by strace), beside what the client got into its socket. Goal:
    under 1 MiB read. Then the same with ``Expect: 100-continue``: a 413 and no ``100 Continue``.
@@ -226,6 +228,36 @@ def upload(server: Running, expect: bool, count_reads: bool = True) -> str:
     )
 
 
+def many_uploads(count: int, limit: int, seconds: float = 3, settle: float = 2) -> str:
+    """``count`` uploads sending nothing after their head, against ``--max-uploads limit``: how creations and
+    admin reads fare beside them, and what the parked threads cost (the server's resident memory, its threads)."""
+    argv = [PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo", "--max-uploads"]
+    with process(pinned(0, [*argv, str(limit)])) as server:
+        parts = urlsplit(server.url)
+        host, port = parts.hostname or "127.0.0.1", parts.port or 80
+        held = [socket.create_connection((host, port)) for _ in range(count)]
+        try:
+            for sock in held:
+                sock.sendall(_upload_head() + b"{")
+            time.sleep(settle)  # every head read, every body waiting
+            timed = latencies(host, port, seconds)
+            pids = server.worker_pids()
+            resident = sum(_resident_kib(pid) for pid in pids) / 1024
+            threads = sum(len(os.listdir(f"/proc/{pid}/task")) for pid in pids)
+        finally:
+            for sock in held:
+                sock.close()
+    return (
+        f"{count} slow uploads, --max-uploads {limit}: {timed.summary()}; {resident:.0f} MiB resident,"
+        f" {threads} threads"
+    )
+
+
+def _resident_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
 def measure() -> list[str]:
     """Every figure, as lines."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -240,6 +272,8 @@ def measure() -> list[str]:
         f"alone:                                   {alone.summary()}",
         f"beside {IDLE} idle, {SLOW} slow-header and {UPLOADS} slow-upload connections: {loaded.summary()}",
         f"  ({hostile}; goal: p99 < 50 ms for both kinds)",
+        many_uploads(1000, 1024),
+        f"{many_uploads(300, 256)} (past the limit: every creation a 503 at once, counted as failed)",
         *uploads,
     ]
 

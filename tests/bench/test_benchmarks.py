@@ -1,5 +1,7 @@
 """The benchmarks' own code still runs (no timing is asserted: figures belong in bench/RESULTS.md)."""
 
+import re
+
 import httpx
 import pytest
 
@@ -42,6 +44,18 @@ def test_the_serving_bench_counts_what_an_upload_made_the_server_read():
         timed = serving.latencies("127.0.0.1", int(server.url.rsplit(":", 1)[1]), 0.2)
     assert "413" in refused and "'100 Continue' sent: no" in refused
     assert timed.failures == 0 and timed.create and timed.admin
+
+
+@pytest.mark.slow
+def test_the_serving_bench_parks_uploads_and_counts_what_fails_past_the_limit():
+    from bench import serving
+
+    beside = serving.many_uploads(6, 8, seconds=0.2, settle=0.3)
+    past = serving.many_uploads(8, 8, seconds=0.2, settle=0.3)
+    assert beside.startswith("6 slow uploads, --max-uploads 8: create") and " 0 failed" in beside
+    assert "MiB resident" in beside and "threads" in beside
+    total, failed = (int(n) for n in re.findall(r"(\d+) requests, (\d+) failed", past)[0])
+    assert total and failed == total // 2  # every creation refused (a 503 at once), every admin read served
 
 
 def test_the_seed_sweep_expects_the_right_verdicts_and_gets_them():
