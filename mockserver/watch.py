@@ -89,11 +89,13 @@ class Watch:
         )
         if exchange.status in ACCESS:
             return f"not judged: refused with {exchange.status} (access or rate, which the doc does not cover)"
+        reading = None
         try:
             with self._lock:  # one exchange at a time: each verdict reads and adds to what is known
                 message = rules.judge(probe, exchange, self._known, DATE_TOLERANCE)
-                reading = None if probe.outside or message is None else checks.expected(probe)
-                if reading is not None and message is not None:
+                if message is not None and not probe.outside:  # what a creation made is known from now on
+                    reading = checks.expected(probe)
+                    assert reading is not None  # judged created: the doc reads one message from the request
                     self._known.made(exchange, reading, message)
         except CheckFailure as failure:
             found = Violation(
