@@ -101,6 +101,14 @@ def cli() -> None:
     help="Seconds the upstream has to answer before the fake answers 504.",
 )
 @click.option(
+    "--max-upstream",
+    default=MockConfig.max_passing,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="With --upstream: requests waiting on the upstream at once, each on a thread of its own (a hung upstream"
+    " cannot take the fake's own); past it, a passed-on request is a 503.",
+)
+@click.option(
     "--watch",
     is_flag=True,
     help="With --upstream: the vendor's operation goes there too, each exchange judged by the contract"
@@ -187,6 +195,7 @@ def serve(
     profile_path: Path | None,
     upstream: str | None,
     upstream_timeout: float,
+    max_upstream: int,
     watch: bool,
     record_path: Path | None,
     show_secrets: bool,
@@ -218,6 +227,7 @@ def serve(
         profile=None if profile_path is None else _load_profile(profile_path),
         upstream=_upstream(upstream),
         upstream_timeout=upstream_timeout,
+        max_passing=max_upstream,
         watch=watch or record_path is not None,
         record=record_path,
         show_secrets=show_secrets,
@@ -241,6 +251,7 @@ def serve(
         port=port,
         threads=threads,
         upload_threads=max_uploads,
+        upstream_threads=0 if upstream is None else max_upstream,
         header_timeout=header_timeout,
         keep_alive=keep_alive,
         max_connections=max_connections,

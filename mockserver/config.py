@@ -45,6 +45,9 @@ class MockConfig:
     #: a turn to be worked on (``max_working``): ``mockserver serve`` gives granian this many threads
     #: more than ``--threads``. Past this many, a request with a body is answered 503 at once.
     max_uploads: int = 64
+    #: Requests passed on to the upstream at once: each holds a server thread (not a working turn) until its
+    #: answer is through, however slow the upstream; past this many, a 503 at once.
+    max_passing: int = 64
     #: Requests worked on at once, past reading their bodies; more wait their turn. ``mockserver
     #: serve`` sets ``--threads``; None: no bound (the test servers, a thread per request).
     max_working: int | None = None
@@ -89,6 +92,8 @@ class MockConfig:
             raise ValueError("max_memory must be positive")
         if self.max_uploads < 1:
             raise ValueError("max_uploads must be at least 1")
+        if self.max_passing < 1:
+            raise ValueError("max_passing must be at least 1")
         if self.max_working is not None and self.max_working < 1:
             raise ValueError("max_working must be at least 1")
         if self.max_sessions < 0:

@@ -121,7 +121,8 @@ class InsufficientStorage(MockError):
 
 
 class Busy(MockError):
-    """As many request bodies are being read as the fake may read at once (``MockConfig.max_uploads``)."""
+    """As many requests wait on their bodies, or on the upstream, as the fake lets wait at once
+    (``MockConfig.max_uploads``, ``MockConfig.max_passing``)."""
 
     status, slug, title = 503, "busy", "Service Unavailable"
     headers = (("Retry-After", "1"),)

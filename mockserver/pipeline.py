@@ -33,7 +33,7 @@ from message_api_kit.mockserver.errors import (
 from message_api_kit.mockserver.journal import BODY_LIMIT
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
-from message_api_kit.mockserver.uploads import UploadBudget, work_gate
+from message_api_kit.mockserver.uploads import Turns, work_gate
 from message_api_kit.mockserver.upstream import Upstream, redacted
 from message_api_kit.schemas import ADMIN_PREFIX
 
@@ -82,7 +82,8 @@ class Pipeline:
         self.upstream = None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout)
         self.show_secrets = config.show_secrets
         # For every session: each body being read holds a server thread; each request worked on, a turn (uploads.py).
-        self.uploads = UploadBudget(config.max_uploads)
+        self.uploads = Turns(config.max_uploads)
+        self.passing = Turns(config.max_passing)
         self.working = work_gate(config.max_working)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -229,17 +230,27 @@ class Pipeline:
         store = self.sessions.default
         url = self.upstream.target(environ)
         sent_at = time.time()
+        # Waiting on the upstream holds a thread, not a working turn; past --max-upstream at once, a 503 (uploads.py).
+        turn = self.passing.enter()
         try:
             if isinstance(url, MockError):
                 raise url
+            if not turn:
+                raise Busy(
+                    f"{self.passing.limit} requests are waiting on the upstream, each holding a thread;"
+                    " try again in a moment (mockserver serve --max-upstream raises the limit)"
+                )
             status, headers, body = self.upstream.forward(environ, url, seen_sent, keep_answer=judged is not None)
         except MockError as error:
+            if turn:
+                self.passing.leave()
             status, headers, chunks = _problem(error, cors_headers)
             self._record(environ, store, error.status, started, bytes(sent), b"".join(chunks), proxied=True)
             start_response(status, headers)
             return chunks
 
         def recorded(answer: bytes) -> None:
+            self.passing.leave()
             verdict = (
                 "" if judged is None else self._verdict(environ, url, status, headers, sent, answer, sent_at, judged)
             )

@@ -49,6 +49,8 @@ class ServerOptions:
     #: Threads more for request bodies still arriving (``uploads.py``): a slow upload parks one of
     #: these, not a working thread. Granian starts threads as they are needed, and ends idle ones.
     upload_threads: int = 256
+    #: Threads more for requests passed on to the upstream, each waiting on its answer (0: no upstream).
+    upstream_threads: int = 0
     #: A connection must send a whole request head within this many seconds of opening,
     #: and of its last answer when kept alive; otherwise it is closed. Slow-header clients
     #: and idle keep-alive connections are both bounded by it (granian allows 1 ms to 60 s).
@@ -67,8 +69,8 @@ class ServerOptions:
             raise ValueError("header_timeout must be between 0.001 and 60 seconds")
         if self.threads < 1:
             raise ValueError("threads must be at least 1")
-        if self.upload_threads < 0:
-            raise ValueError("upload_threads must not be negative")
+        if self.upload_threads < 0 or self.upstream_threads < 0:
+            raise ValueError("upload_threads and upstream_threads must not be negative")
         if self.max_connections < 1:
             raise ValueError("max_connections must be at least 1")
 
@@ -107,7 +109,7 @@ class ProductionServer:
             port=self.port,
             interface=Interfaces.WSGI,
             workers=1,
-            blocking_threads=options.threads + options.upload_threads,
+            blocking_threads=options.threads + options.upload_threads + options.upstream_threads,
             http=HTTPModes.http1,
             websockets=False,
             backlog=options.backlog,

@@ -1,4 +1,4 @@
-"""Bodies still arriving, apart from the requests worked on: the upload budget and the work gate."""
+"""Requests waiting on someone else, apart from the requests worked on: their turns and the work gate."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from message_api_kit.mockserver.uploads import UploadBudget, work_gate
+from message_api_kit.mockserver.uploads import Turns, work_gate
 
 
 def test_past_the_limit_a_body_is_refused_at_once_and_a_turn_given_back_is_free_again():
-    budget = UploadBudget(2)
-    assert budget.enter() and budget.enter() and budget.reading == 2
+    budget = Turns(2)
+    assert budget.enter() and budget.enter() and budget.held == 2
     started = time.monotonic()
     assert budget.enter() is False
     assert time.monotonic() - started < 0.1, "a refused request gives its thread back at once"
     budget.leave()
-    assert budget.enter() is True and budget.reading == 2
+    assert budget.enter() is True and budget.held == 2
 
 
 def test_the_gate_works_on_at_most_its_limit_at_once_and_the_rest_wait_their_turn():

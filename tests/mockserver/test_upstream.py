@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import socket
@@ -163,6 +164,46 @@ def test_mockserver_serve_passes_on_through_granian(upstream):
             ("/files", True),
             ("/conversations/1/messages", False),
         ]
+
+
+def test_a_hung_upstream_holds_threads_of_its_own_and_the_fakes_own_routes_are_served():
+    # Before, every passed-on request to an upstream that never answers held a server thread for
+    # --upstream-timeout: as many as the fake had threads locked out its own routes and the dashboard.
+    from tests.serving import served
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    hung: list[socket.socket] = []
+
+    def never_answer() -> None:
+        with contextlib.suppress(OSError):  # the listener closed: the test is over
+            while True:
+                hung.append(listener.accept()[0])
+
+    threading.Thread(target=never_answer, daemon=True).start()
+    upstream = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with served("--no-demo", "--threads", "2", "--upstream", upstream, "--max-upstream", "4") as fake:
+            waiting = [socket.create_connection(("127.0.0.1", fake.port)) for _ in range(6)]
+            for sock in waiting:
+                sock.sendall(b"GET /users/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            time.sleep(0.5)  # four wait on the upstream; two were refused at once
+            with httpx.Client(base_url=fake.url, timeout=3) as client:
+                for n in range(10):
+                    created = client.post("/conversations/1/messages", json={"message": f"local {n}"})
+                    assert created.status_code == 201, created.text
+                    assert client.get("/__mock__/clock").status_code == 200
+                refused = client.get("/users/2")
+                assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
+                assert "--max-upstream" in refused.json()["detail"]
+                journal = client.get("/__mock__/journal").json()["entries"]
+            assert len(hung) == 4
+            assert sum(e["status"] == 503 and e["proxied"] for e in journal) == 3
+            for sock in waiting:
+                sock.close()
+    finally:
+        listener.close()
+        for sock in hung:
+            sock.close()
 
 
 def test_an_upstream_that_is_no_http_url_is_a_usage_error(capsys):
