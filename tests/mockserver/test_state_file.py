@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -79,7 +80,9 @@ def test_named_sessions_stay_out_of_the_file(tmp_path):
 
 def write_meta(path, key, value):
     StateFile(path).close()
-    with sqlite3.connect(path) as db:
+    # Closed, not only committed: the last connection to close folds the WAL into the file. Left open, that
+    # happened whenever the collector got to it, and the bytes "left alone" changed under the test.
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
         db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
 
 
