@@ -33,8 +33,8 @@ from message_api_kit.mockserver.errors import (
 from message_api_kit.mockserver.journal import BODY_LIMIT
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
-from message_api_kit.mockserver.uploads import Turns, work_gate
 from message_api_kit.mockserver.upstream import Upstream, redacted
+from message_api_kit.mockserver.waiting import Turns, work_gate
 from message_api_kit.schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Pipeline:
         self.hosts = HostPolicy(config.allowed_hosts)
         self.upstream = None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout)
         self.show_secrets = config.show_secrets
-        # For every session: each body being read holds a server thread; each request worked on, a turn (uploads.py).
+        # For every session: each body being read holds a server thread; each request worked on, a turn (waiting.py).
         self.uploads = Turns(config.max_uploads)
         self.passing = Turns(config.max_passing)
         self.working = work_gate(config.max_working)
@@ -112,7 +112,7 @@ class Pipeline:
             if judged or self._undeclared(environ):
                 return self._pass_on(environ, origin, cors_headers, started, start_response, judged)
         read = self._read_body(environ) if refused is None else b""
-        with self.working:  # the body is in: a turn to be worked on (uploads.py)
+        with self.working:  # the body is in: a turn to be worked on (waiting.py)
             return self._answer(environ, start_response, started, origin, cors_headers, refused, read)
 
     def _answer(
@@ -230,7 +230,7 @@ class Pipeline:
         store = self.sessions.default
         url = self.upstream.target(environ)
         sent_at = time.time()
-        # Waiting on the upstream holds a thread, not a working turn; past --max-upstream at once, a 503 (uploads.py).
+        # Waiting on the upstream holds a thread, not a working turn; past --max-upstream at once, a 503 (waiting.py).
         turn = self.passing.enter()
         try:
             if isinstance(url, MockError):

@@ -46,7 +46,7 @@ class ServerOptions:
     port: int = 0
     #: Python threads working on requests (and holding injected delays).
     threads: int = 8
-    #: Threads more for request bodies still arriving (``uploads.py``): a slow upload parks one of
+    #: Threads more for request bodies still arriving (``waiting.py``): a slow upload parks one of
     #: these, not a working thread. Granian starts threads as they are needed, and ends idle ones.
     upload_threads: int = 256
     #: Threads more for requests passed on to the upstream, each waiting on its answer (0: no upstream).

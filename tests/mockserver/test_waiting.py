@@ -6,7 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from message_api_kit.mockserver.uploads import Turns, work_gate
+from message_api_kit.mockserver.waiting import Turns, work_gate
 
 
 def test_past_the_limit_a_body_is_refused_at_once_and_a_turn_given_back_is_free_again():
