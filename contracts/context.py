@@ -162,7 +162,7 @@ class Context:
         self.record_id(message, exchange)
         self._anchors[conversation] = message["id"]
         if isinstance(message["id"], int):
-            self.known.messages[message["id"]] = conversation
+            self.known.remember(message["id"], conversation)
 
     def anchor(self, conversation: int | None = None) -> int:
         """A root message of ``conversation`` created once per run, for replies to name as parent."""

@@ -384,7 +384,7 @@ def run_diff(
             lenient = open_outcome(probe, known)
             made = _created_id(answers["real"][0])
             if made is not None and not probe.outside:
-                known.messages[made] = int(probe.conversation)
+                known.remember(made, int(probe.conversation))
             differences = compare(answers["real"][1], answers["fake"][1], lenient)
             report.pairs.append(Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences)))
     report.seconds = time.monotonic() - started

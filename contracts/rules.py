@@ -73,10 +73,14 @@ class Known:
         if isinstance(made, int) and not isinstance(made, bool):
             if made in self.messages:
                 raise CheckFailure("id repeated", f"id {made} was given to two messages", exchange, rule="R3")
-            self.messages[made] = reading.conversation
-            if self.remembered is not None and len(self.messages) > self.remembered:
-                del self.messages[next(iter(self.messages))]  # dicts keep their order: the oldest
+            self.remember(made, reading.conversation)
         self.conversations.add(reading.conversation)
+
+    def remember(self, message_id: int, conversation: int) -> None:
+        """Know that ``message_id`` was made in ``conversation`` (no rule judged: ``made`` judges first)."""
+        self.messages[message_id] = conversation
+        if self.remembered is not None and len(self.messages) > self.remembered:
+            del self.messages[next(iter(self.messages))]  # dicts keep their order: the oldest
 
 
 def judge(probe: Probe, exchange: Exchange, known: Known, date_tolerance: float) -> dict[str, Any] | None:
