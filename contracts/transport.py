@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from message_api_kit import schemas
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 from message_api_kit.schemas import Operation
 
@@ -24,8 +25,8 @@ MAX_RETRY_AFTER = 60.0
 MAX_429_RETRIES = 3
 #: Bodies in reports are cut to this many characters.
 SHOWN = 2000
-#: What a redacted header value is shown as.
-REDACTED = "***"
+#: What a redacted header value is shown as: the kit's one spelling (``schemas.REDACTED``).
+REDACTED = schemas.REDACTED
 #: The largest answer read, before and after decompression (``--max-answer-bytes``).
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
@@ -42,6 +43,32 @@ class _Refused(Exception):
 def dumps(body: Any) -> bytes:
     """A body as JSON bytes, as every request sends it (``ensure_ascii`` keeps even a lone surrogate sendable)."""
     return json.dumps(body).encode()
+
+
+#: Compressed bytes fed to a decoder at a time, so that no one step can inflate past what a bomb allows.
+DECODE_STEP = 1024
+
+
+def decoded(raw: bytes, content_encoding: str, limit: int) -> bytes:
+    """``raw`` with its ``Content-Encoding`` undone as this transport undoes it (httpx's decoders: gzip,
+    deflate, br, zstd, several in turn), at most ``limit`` bytes of it; the raw bytes when they do not decode.
+
+    The watching fake reads a passed-on answer through this, so a verdict there and in a contract
+    run read the same bytes.
+    """
+    if not content_encoding.strip() or content_encoding.strip().lower() == "identity":
+        return raw[:limit]
+    steps = (raw[i : i + DECODE_STEP] for i in range(0, len(raw), DECODE_STEP))
+    answer = httpx.Response(200, headers={"Content-Encoding": content_encoding}, content=steps)
+    out = bytearray()
+    try:
+        for chunk in answer.iter_bytes():
+            out += chunk
+            if len(out) >= limit:
+                break
+    except httpx.DecodingError:
+        return raw[:limit]
+    return bytes(out[:limit])
 
 
 def header_variable(name: str) -> str:
@@ -83,7 +110,8 @@ class Exchange:
             raise ValueError("the JSON is nested too deep to read") from None
 
     def _secret(self, name: str, show_secrets: bool) -> bool:
-        return not show_secrets and name.lower() in self.secret_headers
+        # The run's own headers are all taken for secrets; any other by the kit's one rule (schemas.is_secret).
+        return not show_secrets and (name.lower() in self.secret_headers or schemas.is_secret(name))
 
     def curl(self, show_secrets: bool = False) -> str:
         """A shell command that sends the same request again; a redacted header reads its value from the environment."""

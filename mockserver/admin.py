@@ -172,7 +172,10 @@ def _session_handlers(sessions: Sessions, body: Callable[[str], Any]) -> dict[st
     def list_violations() -> Response:
         watch = sessions.watch
         found = [] if watch is None else [v.to_json() for v in watch.violations()]
-        return json_response({"watching": watch is not None, "violations": found})
+        judged, not_judged = (0, {}) if watch is None else watch.counts()
+        return json_response(
+            {"watching": watch is not None, "judged": judged, "not_judged": not_judged, "violations": found}
+        )
 
     return {
         "listViolations": list_violations,

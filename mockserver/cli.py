@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from functools import partial
 from pathlib import Path
@@ -14,7 +13,7 @@ from message_api_kit.mockserver.app import create_app
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.errors import MockError
 from message_api_kit.mockserver.profile import Profile
-from message_api_kit.mockserver.seed import Seed
+from message_api_kit.mockserver.seed import Seed, read_documents
 from message_api_kit.mockserver.server import LOOPBACK, ProductionServer, ServerOptions
 from message_api_kit.mockserver.state_file import StateFileError
 from message_api_kit.mockserver.state_file import check as check_state_file
@@ -24,20 +23,23 @@ from message_api_kit.mockserver.validation import load_profile, validate
 LOOPBACK_HOSTS = {LOOPBACK, "localhost", "::1"}
 
 
-def _load_seed(path: Path | None, demo: bool) -> Seed:
+def load_seed(path: Path | None, demo: bool) -> Seed:
+    """The seed ``mockserver serve --seed PATH`` starts with: one document, or a ``--record`` file of one a line."""
     if path is None:
         return Seed.demo() if demo else Seed()
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        docs = read_documents(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"cannot read seed file {str(path)!r}: {exc}", param_hint="--seed") from None
-    try:
-        validate("seed", doc)
-    except MockError as exc:
-        raise click.BadParameter(
-            f"seed file {str(path)!r} is not a valid seed: {exc.detail}", param_hint="--seed"
-        ) from None
-    return Seed.from_json(doc)
+    for number, doc in enumerate(docs, 1):
+        try:
+            validate("seed", doc)
+        except MockError as exc:
+            where = f" (document {number})" if len(docs) > 1 else ""
+            raise click.BadParameter(
+                f"seed file {str(path)!r} is not a valid seed{where}: {exc.detail}", param_hint="--seed"
+            ) from None
+    return Seed.merged([Seed.from_json(doc) for doc in docs])
 
 
 def _load_profile(path: Path) -> Profile:
@@ -120,7 +122,12 @@ def cli() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="With --upstream: write the real API's creations to this seed file as they pass (implies --watch).",
 )
-@click.option("--show-secrets", is_flag=True, help="Show the credentials of passed-on requests in the journal.")
+@click.option(
+    "--show-secrets",
+    is_flag=True,
+    help="Show secrets in the journal and the dashboard: Authorization, Cookie and any header or query parameter"
+    " named like a token, key, secret, password, session, signature, credential or csrf (hidden by default).",
+)
 @click.option("--no-demo", is_flag=True, help="Start empty instead of with demo data (ignored with --seed).")
 @click.option("--strict-conversations", is_flag=True, help="Only seeded conversations exist; others are 404.")
 @click.option(
@@ -216,6 +223,8 @@ def serve(
     """Serve the fake in the foreground until Ctrl-C."""
     if (watch or record_path is not None) and upstream is None:
         raise click.UsageError("--watch and --record need --upstream: they judge and record the real API's answers")
+    if record_path is not None and not record_path.parent.is_dir():
+        raise click.BadParameter(f"no folder {str(record_path.parent)!r} to write it in", param_hint="--record")
     if state_file is not None:
         try:
             check_state_file(state_file)
@@ -238,7 +247,7 @@ def serve(
         cors_origins=cors_origins,
         # The name it was told to listen on is its own; an unspecified address has none.
         allowed_hosts=(*allowed_hosts, *([] if host in ("0.0.0.0", "::") else [host])),
-        seed=_load_seed(seed_path, demo=not no_demo),
+        seed=load_seed(seed_path, demo=not no_demo),
         journal_size=journal_size,
         max_sessions=max_sessions,
         max_memory=max_memory_mib * 1024 * 1024,
@@ -287,13 +296,15 @@ def _announce(url: str, host: str, config: MockConfig, profile_path: Path | None
     if config.upstream is not None:
         secrets = "shown" if config.show_secrets else "redacted in the journal (--show-secrets shows them)"
         routes = "every route" if config.watch else "every route the kit does not declare"
-        click.echo(f"  upstream: {config.upstream} answers {routes}; credentials {secrets}")
+        credentials = " (with the credentials its URL gives, sent as Basic)" if "@" in config.upstream else ""
+        shown = schemas.without_userinfo(config.upstream)
+        click.echo(f"  upstream: {shown}{credentials} answers {routes}; credentials {secrets}")
         if config.watch:
             click.echo(
                 f"  watch:   each creation judged by the contract: {url}{schemas.operation('listViolations').path}"
             )
         if config.record is not None:
-            click.echo(f"  record:  the real API's creations written to {config.record} (a seed file: --seed)")
+            click.echo(f"  record:  the real API's creations appended to {config.record} (a seed file: --seed)")
     if host not in LOOPBACK_HOSTS:
         click.echo(f"  warning: bound to {host}, not loopback: other machines can reach this fake", err=True)
     click.echo("  stop:    Ctrl-C")

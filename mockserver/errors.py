@@ -128,6 +128,12 @@ class Busy(MockError):
     headers = (("Retry-After", "1"),)
 
 
+class RequestTimeout(MockError):
+    """A body passed on to the upstream did not arrive within ``--upstream-timeout``."""
+
+    status, slug, title = 408, "request-timeout", "Request Timeout"
+
+
 class SessionGone(NotFound):
     """The session the request names was evicted: its state is gone, and the client is told so.
 

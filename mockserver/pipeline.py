@@ -27,13 +27,15 @@ from message_api_kit.mockserver.errors import (
     Forbidden,
     InjectedFailure,
     MockError,
+    RequestTimeout,
     from_store,
     log,
 )
 from message_api_kit.mockserver.journal import BODY_LIMIT
+from message_api_kit.mockserver.received import BrokenOff, Received, TooSlow, receive
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
-from message_api_kit.mockserver.upstream import Upstream, redacted
+from message_api_kit.mockserver.upstream import KEPT_ANSWER, Upstream
 from message_api_kit.mockserver.waiting import Turns, work_gate
 from message_api_kit.schemas import ADMIN_PREFIX
 
@@ -80,7 +82,8 @@ class Pipeline:
         self.cors = cors
         self.hosts = HostPolicy(config.allowed_hosts)
         self.upstream = None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout)
-        self.show_secrets = config.show_secrets
+        # Secrets in what the journal shows: redacted on every route unless --show-secrets (schemas.is_secret).
+        self.header_names = HeaderNames(config.show_secrets)
         # For every session: each body being read holds a server thread; each request worked on, a turn (waiting.py).
         self.uploads = Turns(config.max_uploads)
         self.passing = Turns(config.max_passing)
@@ -210,7 +213,8 @@ class Pipeline:
         start_response: StartResponse,
         judged: str | None = None,
     ) -> Iterable[bytes]:
-        """Answer from the upstream (``upstream.py``): a preflight here, the rest streamed there and back.
+        """Answer from the upstream (``upstream.py``): a preflight here, the rest there and back, journaled in the
+        session the request names.
 
         ``judged``: the conversation of a creation the contract judges (``--watch``), once its answer has passed.
         """
@@ -219,48 +223,89 @@ class Pipeline:
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
             start_response("204 No Content", self.cors.preflight(origin, requested, methods=PROXIED_METHODS))
             return [b""]
-        sent = bytearray()
+        if environ["REQUEST_METHOD"] == "OPTIONS" and "*" in (environ.get("PATH_INFO"), environ.get("REQUEST_URI")):
+            # The server's own capabilities (RFC 9110, 9.3.7): answered here, as no path of the upstream's is asked.
+            start_response("204 No Content", [("Allow", ", ".join(PROXIED_METHODS))])
+            return [b""]
+        session = self._session(environ, origin)
+        store = session if isinstance(session, Store) else self.sessions.default
         # A judged request is kept whole (up to the fake's own body limit): the echo is checked against it.
         keep = BODY_LIMIT if judged is None else self.max_body_bytes + 1
-
-        def seen_sent(chunk: bytes) -> None:
-            if len(sent) < keep:
-                sent.extend(chunk[: keep - len(sent)])
-
-        store = self.sessions.default
         url = self.upstream.target(environ)
         sent_at = time.time()
-        # Waiting on the upstream holds a thread, not a working turn; past --max-upstream at once, a 503 (waiting.py).
-        turn = self.passing.enter()
+        received: Received | None = None
+        turn = False
         try:
+            if isinstance(session, MockError):
+                raise session
             if isinstance(url, MockError):
                 raise url
+            received = self._receive(environ, keep)
+            # Waiting on the upstream holds a thread, not a working turn; past --max-upstream at once, a 503.
+            turn = self.passing.enter()
             if not turn:
                 raise Busy(
                     f"{self.passing.limit} requests are waiting on the upstream, each holding a thread;"
                     " try again in a moment (mockserver serve --max-upstream raises the limit)"
                 )
-            status, headers, body = self.upstream.forward(environ, url, seen_sent, keep_answer=judged is not None)
+            passed = self.upstream.forward(environ, url, received, keep_answer=judged is not None)
         except MockError as error:
             if turn:
                 self.passing.leave()
+            sent = b"" if received is None else received.start
             status, headers, chunks = _problem(error, cors_headers)
-            self._record(environ, store, error.status, started, bytes(sent), b"".join(chunks), proxied=True)
+            verdict = ""
+            if judged is not None and self.sessions.watch is not None:
+                verdict = self.sessions.watch.not_judged(f"{error.status} {error.title}: the upstream gave no answer")
+            self._record(environ, store, error.status, started, sent, b"".join(chunks), proxied=True, verdict=verdict)
             start_response(status, headers)
             return chunks
+        finally:
+            if received is not None:
+                received.close()
+        sent = received.start
 
-        def recorded(answer: bytes) -> None:
+        def recorded(raw: bytes) -> None:
             self.passing.leave()
+            answer = _decoded(raw, passed.encoding, len(raw) if judged is None else KEPT_ANSWER)
             verdict = (
-                "" if judged is None else self._verdict(environ, url, status, headers, sent, answer, sent_at, judged)
+                ""
+                if judged is None
+                else self._verdict(environ, url, passed.status, passed.headers, sent, answer, sent_at, judged)
             )
-            self._record(environ, store, int(status[:3]), started, bytes(sent), answer, proxied=True, verdict=verdict)
+            self._record(environ, store, int(passed.status[:3]), started, sent, answer, proxied=True, verdict=verdict)
 
-        start_response(status, headers + cors_headers)
-        if isinstance(body, list):  # read whole: recorded now, and sent as it is
-            recorded(b"".join(body))
-            return body
-        return _Closing(body, lambda: recorded(bytes(getattr(body, "seen", b""))))
+        start_response(passed.status, passed.headers + cors_headers)
+        if isinstance(passed.body, list):  # read whole: recorded now, and sent as it is
+            recorded(b"".join(passed.body))
+            return passed.body
+        streaming = passed.body
+        return _Closing(streaming, lambda: recorded(streaming.seen))
+
+    def _receive(self, environ: WSGIEnvironment, keep: int) -> Received:
+        """A passed-on request's body, received whole before it takes an upstream slot (``received.py``)."""
+        assert self.upstream is not None
+        declared = environ.get("CONTENT_LENGTH") or ""
+        if declared and not declared.isdigit():
+            raise BadParameter(f"Content-Length {declared[:40]!r} is no length")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        length = int(declared) if declared else None if chunked else 0
+        if length == 0:
+            return Received(None, 0, b"")
+        if not self.uploads.enter():
+            raise Busy(
+                f"{self.uploads.limit} requests are sending their bodies, each holding a thread;"
+                " try again in a moment (mockserver serve --max-uploads raises the limit)"
+            )
+        timeout = self.upstream.timeout
+        try:
+            return receive(environ["wsgi.input"], length, time.monotonic() + timeout, keep)
+        except TooSlow as exc:
+            raise RequestTimeout(f"the body did not arrive within {timeout:g} s (--upstream-timeout): {exc}") from None
+        except BrokenOff as exc:
+            raise BadParameter(str(exc)) from None
+        finally:
+            self.uploads.leave()
 
     def _verdict(
         self,
@@ -268,7 +313,7 @@ class Pipeline:
         url: object,
         status: str,
         headers: list[tuple[str, str]],
-        sent: bytearray,
+        sent: bytes,
         answer: bytes,
         sent_at: float,
         conversation: str,
@@ -278,13 +323,13 @@ class Pipeline:
 
         assert self.sessions.watch is not None
         if len(sent) > self.max_body_bytes:
-            return "not judged: a body larger than --max-body-bytes"
+            return self.sessions.watch.not_judged("a body larger than --max-body-bytes")
         request_headers = {"Content-Type": environ["CONTENT_TYPE"]} if environ.get("CONTENT_TYPE") else {}
         exchange = Exchange(
             environ["REQUEST_METHOD"],
             str(url),
             request_headers,
-            bytes(sent),
+            sent,
             int(status[:3]),
             {k.lower(): v for k, v in headers},
             answer,
@@ -372,15 +417,13 @@ class Pipeline:
         verdict: str = "",
     ) -> None:
         """Journal one public request in its session; status 0 means no answer was sent."""
-        headers = _sent_headers(environ)
-        if proxied and not self.show_secrets:  # the upstream's credentials, which a dashboard must not show
-            headers = "\r\n".join(redacted(line) for line in headers.split("\r\n"))
+        headers = self.header_names.lines(environ)
         store.journal.record(
             (
                 time.time(),
                 environ["REQUEST_METHOD"],
                 environ.get("PATH_INFO", ""),
-                environ.get("QUERY_STRING", ""),
+                self.header_names.query(environ.get("QUERY_STRING", "")),
                 status,
                 (time.perf_counter() - started) * 1000,
                 body[:BODY_LIMIT],
@@ -459,14 +502,50 @@ def _unwritable(data: bytes) -> object:
 
 #: Headers of the connection, not of the request: a replay sets its own.
 _CONNECTION_HEADERS = frozenset({"HTTP_HOST", "HTTP_CONNECTION", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"})
+#: Header names a journal remembers the shape of (its name as shown, whether it is a secret's): bounded, since
+#: a client chooses the names.
+_NAMES_REMEMBERED = 4096
 
 
-def _sent_headers(environ: WSGIEnvironment) -> str:
-    """The request's headers as the client sent them, ``Name: value`` a line, for the journal and replays."""
-    lines = [
-        f"{key[5:].replace('_', '-').title()}: {value}"
-        for key, value in environ.items()
-        if key.startswith("HTTP_") and key not in _CONNECTION_HEADERS
-    ]
-    content_type = environ.get("CONTENT_TYPE")
-    return "\r\n".join([f"Content-Type: {content_type}", *lines] if content_type else lines)
+class HeaderNames:
+    """How each header of the journal is shown: its name from the WSGI key, and whether its value is a secret's.
+
+    Both are worked out once for each name seen (``schemas.is_secret``, the kit's one rule), not on
+    every request.
+    """
+
+    def __init__(self, show_secrets: bool) -> None:
+        self.show_secrets = show_secrets
+        self._known: dict[str, tuple[str, bool]] = {}
+
+    def lines(self, environ: WSGIEnvironment) -> str:
+        """The request's headers as the client sent them, ``Name: value`` a line, secrets redacted unless shown."""
+        known = self._known
+        lines = []
+        content_type = environ.get("CONTENT_TYPE")
+        if content_type:
+            lines.append(f"Content-Type: {content_type}")
+        for key, value in environ.items():
+            if not key.startswith("HTTP_") or key in _CONNECTION_HEADERS:
+                continue
+            shape = known.get(key)
+            if shape is None:
+                name = key[5:].replace("_", "-").title()
+                shape = (name, not self.show_secrets and schemas.is_secret(name))
+                if len(known) < _NAMES_REMEMBERED:
+                    known[key] = shape
+            lines.append(f"{shape[0]}: {schemas.REDACTED if shape[1] else value}")
+        return "\r\n".join(lines)
+
+    def query(self, query: str) -> str:
+        """The query string, the values of secret parameters redacted unless shown."""
+        return query if self.show_secrets or not query else schemas.redact_query(query)
+
+
+def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
+    """A passed-on answer's start as a contract run reads it: its Content-Encoding undone (bounded)."""
+    if not encoding:
+        return raw[:limit]
+    from message_api_kit.contracts.transport import decoded
+
+    return decoded(raw, encoding, limit)

@@ -75,10 +75,60 @@ class Seed:
         )
 
     @classmethod
+    def merged(cls, seeds: list[Seed]) -> Seed:
+        """One seed of several read in turn (a ``--record`` file's lines): a user or message of the same id, the
+        latest; conversations, all of them; messages in the order of their ids, those without one last."""
+        users: dict[Any, Mapping[str, Any]] = {}
+        messages: dict[int, SeedMessage] = {}
+        unnumbered: list[SeedMessage] = []
+        conversations: set[int] = set()
+        for seed in seeds:
+            users.update((user["id"], user) for user in seed.users)
+            conversations.update(seed.conversations)
+            for message in seed.messages:
+                if message.id is None:
+                    unnumbered.append(message)
+                else:
+                    messages[message.id] = message
+        return cls(
+            users=tuple(users.values()),
+            conversations=tuple(sorted(conversations)),
+            messages=(*(messages[key] for key in sorted(messages)), *unnumbered),
+            replace=any(seed.replace for seed in seeds),
+        )
+
+    @classmethod
     def demo(cls) -> Seed:
         """The demo data ``mockserver serve`` starts with (``demo-seed.json``)."""
         text = (files(__package__) / "demo-seed.json").read_text(encoding="utf-8")
         return cls.from_json(json.loads(text))
+
+
+def read_documents(text: str) -> list[Any]:
+    """The JSON documents of a seed file: one document, or one a line (JSON Lines, as ``--record`` writes).
+
+    A last line cut short (the fake stopped in the middle of writing it) is left out; any other
+    line that is not JSON raises ``ValueError`` naming it.
+    """
+    if not text.strip():
+        return []
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError as whole:
+        if "Extra data" not in whole.msg:
+            raise
+    lines = text.split("\n")
+    docs = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            docs.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if number == len(lines):  # no newline after it: a write cut short
+                break
+            raise ValueError(f"line {number} is not JSON: {exc}") from None
+    return docs
 
 
 def _int_or_none(value: Any) -> int | None:

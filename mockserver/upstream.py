@@ -1,35 +1,48 @@
 """``--upstream URL``: requests for routes the kit does not declare go on to the real API, and its answers come back.
 
 The fake serves its declared operations itself, statefully; everything else an app asks (users,
-conversations, files) passes through, so that the app runs against the fake alone. One
-upstream only: the target is always the upstream's base URL plus the request's path and
-query, a path that would climb out of the base (``..``) is refused, and an absolute-form
-request target is refused where the server tells it (it never chooses the host anyway), so
-the fake never becomes an open proxy. Bodies stream both ways; redirects are passed back,
-never followed; hop-by-hop headers are dropped and ``Host`` is the upstream's.
+conversations, files) passes through, so that the app runs against the fake alone.
+
+What an intermediary owes both sides (RFC 9110, 7.6; RFC 9112) is done here, once:
+
+- The target is always the upstream's base URL plus the request's path and query. A path that
+  would climb out of the base (``..``), ``CONNECT``, an asterisk-form target other than
+  ``OPTIONS *`` and an absolute-form target naming another host are refused, never passed on:
+  the fake is no open proxy.
+- Hop-by-hop fields go no further, in either direction: ``Connection`` and every field it
+  names, ``Keep-Alive``, ``TE``, ``Trailer``, ``Transfer-Encoding``, ``Upgrade``, the
+  ``Proxy-*`` fields; ``Host`` is the upstream's; ``X-Mock-*`` are the fake's own.
+- HTTP/1.1 itself is h11's (``http11.py``): any number of ``1xx`` before the answer, framing by
+  length, chunks or the connection's close, HEAD, 204 and 304 as the upstream framed them, a
+  header that is not HTTP refused with a 502. Answers stream back as they arrive, bytes and
+  ``Content-Encoding`` unchanged; redirects are passed back, never followed.
+- One deadline for the exchange (``--upstream-timeout``), from sending to the answer's last byte.
+- ``user:password@`` in ``--upstream`` is sent as Basic credentials (when the request carries no
+  ``Authorization`` of its own) and never shown.
 """
 
 from __future__ import annotations
 
-import http.client
-import select
-import socket
-import ssl
-import threading
+import base64
+import time
 import weakref
-import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
+from message_api_kit import schemas
 from message_api_kit.mockserver.errors import BadParameter, MockError
+from message_api_kit.mockserver.http11 import Connection, ProtocolError
+from message_api_kit.mockserver.received import Received
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = ["BadGateway", "GatewayTimeout", "Upstream"]
 
-#: Headers of one connection, not of the request or answer (RFC 9110, 7.6.1), and the fake's own.
+#: Fields of one connection, not of the message (RFC 9110, 7.6.1), the fake's framing and Host.
 HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -45,17 +58,17 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
-#: Request headers that carry credentials: passed on untouched, shown redacted unless ``--show-secrets``.
-SECRET_HEADERS = frozenset({"authorization", "cookie", "x-api-key", "x-auth-token", "proxy-authorization"})
-#: How much of a body is read from the client or the upstream at a time.
-CHUNK = 64 * 1024
+#: Answer fields a proxy keeps although they describe framing: the client needs them to read the body.
+FRAMING = frozenset({"content-length"})
 #: How much of an answer the journal keeps; and of an answer a verdict judges (a creation's is small).
 SHOWN_ANSWER = 4096
 KEPT_ANSWER = 1024 * 1024
+#: An answer of known length up to this size is read whole: a list is the WSGI server's fastest path.
+WHOLE = 64 * 1024
 
 
 class BadGateway(MockError):
-    """The upstream could not be reached, or broke off its answer before it began."""
+    """The upstream could not be reached, or did not answer in HTTP/1.1."""
 
     status, slug, title = 502, "bad-gateway", "Bad Gateway"
 
@@ -66,162 +79,168 @@ class GatewayTimeout(MockError):
     status, slug, title = 504, "gateway-timeout", "Gateway Timeout"
 
 
-#: An answer: status line, headers, and the body's chunks (a list when read whole, else streamed).
-Streamed = tuple[str, list[tuple[str, str]], Iterable[bytes]]
+@dataclass(frozen=True)
+class Passed:
+    """The upstream's answer as the client gets it: status line, headers, and the body (a list when read whole)."""
+
+    status: str
+    headers: list[tuple[str, str]]
+    body: list[bytes] | Streaming
+    #: The answer's ``Content-Encoding``, for reading its start decoded.
+    encoding: str
 
 
 class Upstream:
     """The real API behind the fake: where undeclared routes go.
 
-    Each server thread keeps one connection to it open (kept alive; answers read with
-    ``http.client``), so a passed-on request costs one exchange on a warm connection and no
-    pool's lock.
+    Connections are kept alive and taken by one exchange at a time from a stack of idle ones
+    (``list.pop`` and ``append`` are atomic: no lock on the way), so a passed-on request costs one
+    exchange on a warm connection, whichever thread sends it and whichever streams its answer.
     """
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(self, base_url: str, timeout: float, max_idle: int = 64) -> None:
         parts = urlsplit(base_url.rstrip("/"))
-        self.base = base_url.rstrip("/")
-        self._https = parts.scheme == "https"
-        self._host = parts.hostname or ""
-        self._port = parts.port or (443 if self._https else 80)
-        self._netloc = parts.netloc.rpartition("@")[2]
-        self._prefix = parts.path
+        https = parts.scheme == "https"
+        #: The base URL to show: never its userinfo.
+        self.shown = schemas.without_userinfo(base_url.rstrip("/"))
         self.timeout = timeout
-        self._local = threading.local()
-        # Every connection open, whichever thread keeps it: closed when the fake is, not left to the collector.
-        self._open: set[socket.socket] = set()
-        self._closed = weakref.finalize(self, _close_all, self._open)
+        self._address = (parts.hostname or "", parts.port or (443 if https else 80), https)
+        self._netloc = parts.netloc.rpartition("@")[2].encode("latin-1")
+        self._prefix = parts.path
+        self._credentials: bytes | None = None
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            self._credentials = b"Basic " + base64.b64encode(pair)
+        self._max_idle = max_idle
+        self._idle: list[Connection] = []
+        # Every connection idle is closed when the fake is, not left to the collector.
+        self._closed = weakref.finalize(self, _close_all, self._idle)
 
     def close(self) -> None:
-        """Close every connection to the upstream."""
+        """Close every idle connection to the upstream."""
         self._closed()
 
     def target(self, environ: WSGIEnvironment) -> str | MockError:
         """The upstream path (with its query) for this request, or why it is refused."""
-        raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
-        if raw and not raw.startswith("/"):
-            return BadParameter(f"the fake passes on origin-form requests only, not {raw[:100]!r}: it is no open proxy")
+        if environ["REQUEST_METHOD"] == "CONNECT":
+            return BadParameter("the fake does not tunnel (CONNECT): it passes requests on to its upstream only")
         path: str = environ.get("PATH_INFO", "") or "/"
+        raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or path
+        if not raw.startswith("/"):
+            if raw == "*" or path == "*":
+                return BadParameter("an asterisk-form target is for OPTIONS only")
+            authority = urlsplit(raw).netloc
+            if not authority or authority.lower() != environ.get("HTTP_HOST", "").lower():
+                return BadParameter(
+                    f"the fake passes on requests for itself only, not {raw[:100]!r}: it is no open proxy"
+                )
         if ".." in path.split("/"):
             return BadParameter(f"the path {path[:100]!r} climbs out of the upstream's base: refused")
         query = environ.get("QUERY_STRING", "")
         return self._prefix + _quote(path) + (f"?{query}" if query else "")
 
-    def forward(
-        self, environ: WSGIEnvironment, target: str, on_body: Callable[[bytes], None], keep_answer: bool = False
-    ) -> Streamed:
-        """Send the request on, its body streamed; the answer streams back (``on_body`` sees each chunk sent).
+    def forward(self, environ: WSGIEnvironment, target: str, body: Received, keep_answer: bool = False) -> Passed:
+        """Send the request on with its body (received whole already); the answer streams back.
 
-        ``keep_answer``: keep the whole answer (up to ``KEPT_ANSWER``) for a verdict, not only its start.
+        ``keep_answer``: keep the whole answer's start (up to ``KEPT_ANSWER``) for a verdict, not only the journal's.
         """
-        headers = {
-            key[5:].replace("_", "-").title(): value
-            for key, value in environ.items()
-            if key.startswith("HTTP_") and _passed(key[5:].replace("_", "-").lower())
-        }
-        headers["Host"] = self._netloc
-        if environ.get("CONTENT_TYPE"):
-            headers["Content-Type"] = environ["CONTENT_TYPE"]
-        length = environ.get("CONTENT_LENGTH") or ""
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        body: Iterable[bytes] | None = None
-        if length.isdigit():
-            headers["Content-Length"] = length
-            body = _body(environ["wsgi.input"], int(length), False, on_body)
-        elif chunked:
-            body = _body(environ["wsgi.input"], None, True, on_body)
+        headers = self._headers(environ, body.length)
+        deadline = time.monotonic() + self.timeout
+        connection = self._take()
         try:
-            sock = self._socket()
-            answer = _exchange(sock, environ["REQUEST_METHOD"], target, headers, body, chunked and not length)
+            head = connection.exchange(environ["REQUEST_METHOD"].encode(), target.encode(), headers, body, deadline)
         except TimeoutError:
-            self._drop()
-            raise GatewayTimeout(f"{self.base} did not answer within {self.timeout:g} s (--upstream-timeout)") from None
-        except (OSError, http.client.HTTPException) as exc:
-            self._drop()
-            raise BadGateway(f"{self.base} could not be reached: {type(exc).__name__}: {exc}") from None
-        status = f"{answer.status} {answer.reason or 'Unknown'}"
-        passed = [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP_BY_HOP]
-        if answer.length is not None and not answer.chunked:
-            passed.append(("Content-Length", str(answer.length)))
-        if answer.length is not None and answer.length <= CHUNK and not answer.chunked:
-            # A small answer of known length is read whole: a list is the WSGI server's fastest path.
+            raise GatewayTimeout(
+                f"{self.shown} did not answer within {self.timeout:g} s (--upstream-timeout)"
+            ) from None
+        except ProtocolError as exc:
+            raise BadGateway(f"{self.shown} did not answer in HTTP/1.1: {exc}") from None
+        except OSError as exc:
+            raise BadGateway(f"{self.shown} could not be reached: {type(exc).__name__}: {exc}") from None
+        named = _connection_named(head.headers)
+        passed = [
+            (name.decode("latin-1"), value.decode("latin-1"))
+            for name, value in head.headers
+            if (low := name.lower().decode("latin-1")) in FRAMING or (low not in HOP_BY_HOP and low not in named)
+        ]
+        reason = head.reason.decode("latin-1") or _phrase(head.status)
+        encoding = next((v for k, v in passed if k.lower() == "content-encoding"), "")
+        status = f"{head.status} {reason}"
+        if head.length is not None and head.length <= WHOLE and not _chunked(head.headers):
             try:
-                whole = answer.read()
-            except (OSError, http.client.HTTPException) as exc:
-                self._drop()
-                raise BadGateway(f"{self.base} broke off its answer: {type(exc).__name__}: {exc}") from None
-            if answer.will_close:
-                self._drop()
-            return status, passed, [whole]
-        return status, passed, _Streaming(answer, sock.close, KEPT_ANSWER if keep_answer else SHOWN_ANSWER)
+                whole = b"".join(connection.body())
+            except TimeoutError:
+                raise GatewayTimeout(
+                    f"{self.shown} did not end its answer within {self.timeout:g} s (--upstream-timeout)"
+                ) from None
+            except (ProtocolError, OSError) as exc:
+                raise BadGateway(f"{self.shown} broke off its answer: {type(exc).__name__}: {exc}") from None
+            self._give_back(connection)
+            return Passed(status, passed, [whole], encoding)
+        streaming = Streaming(connection, self._give_back, KEPT_ANSWER if keep_answer else SHOWN_ANSWER)
+        return Passed(status, passed, streaming, encoding)
 
-    def _socket(self) -> socket.socket:
-        """This thread's connection to the upstream: a new one if it has none, or the upstream closed it."""
-        sock: socket.socket | None = getattr(self._local, "sock", None)
-        # Closed (a streamed answer left unread), or readable while idle: the upstream closed it or broke the protocol.
-        if sock is not None and (sock.fileno() == -1 or select.select([sock], [], [], 0)[0]):
-            self._drop()
-            sock = None
-        if sock is None:
-            sock = socket.create_connection((self._host, self._port), timeout=self.timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self._https:
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self._host)
-            self._local.sock = sock
-            self._open.add(sock)
-        return sock
+    def _headers(self, environ: WSGIEnvironment, length: int) -> list[tuple[bytes, bytes]]:
+        """The request's fields for the upstream: end to end ones only, its own Host, the body's length."""
+        named = {token.strip().lower() for token in environ.get("HTTP_CONNECTION", "").split(",")}
+        headers = [(b"Host", self._netloc)]
+        for key, value in environ.items():
+            if not key.startswith("HTTP_"):
+                continue
+            name = key[5:].replace("_", "-").lower()
+            if name in HOP_BY_HOP or name in named or name.startswith("x-mock-"):
+                continue
+            if name == "authorization" and self._credentials is not None:
+                continue  # the request's own credentials, sent instead of the URL's below
+            headers.append((name.title().encode("latin-1"), value.encode("latin-1")))
+        if environ.get("CONTENT_TYPE"):
+            headers.append((b"Content-Type", environ["CONTENT_TYPE"].encode("latin-1")))
+        if self._credentials is not None:
+            own = environ.get("HTTP_AUTHORIZATION")
+            headers.append((b"Authorization", own.encode("latin-1") if own else self._credentials))
+        if length or environ.get("CONTENT_LENGTH") or "HTTP_TRANSFER_ENCODING" in environ:
+            headers.append((b"Content-Length", str(length).encode()))
+        return headers
 
-    def _drop(self) -> None:
-        """Close this thread's connection: the upstream will close it, or an answer was left unread on it."""
-        sock: socket.socket | None = getattr(self._local, "sock", None)
-        if sock is not None:
-            sock.close()
-            self._open.discard(sock)
-            self._local.sock = None
+    def _take(self) -> Connection:
+        try:
+            return self._idle.pop()
+        except IndexError:
+            host, port, https = self._address
+            return Connection(host, port, https, host)
 
-
-def _close_all(sockets: set[socket.socket]) -> None:
-    for sock in list(sockets):
-        sock.close()
-    sockets.clear()
-
-
-def _exchange(
-    sock: socket.socket,
-    method: str,
-    target: str,
-    headers: dict[str, str],
-    body: Iterable[bytes] | None,
-    chunked: bool,
-) -> http.client.HTTPResponse:
-    """Send one request on ``sock`` (its body as it is read: chunked if its length is unknown); its answer.
-
-    The head is written whole, with the body's first chunk (one send for a small request): http.client's
-    header by header building cost a tenth of a millisecond a request. The values come from the server's
-    parsed request (no CR or LF can be in them), as latin-1, as WSGI gives them.
-    """
-    lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in headers.items())]
-    if chunked:
-        lines.append("Transfer-Encoding: chunked")
-    pending = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    for chunk in body or ():
-        pending += b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk
-        sock.sendall(pending)
-        pending = b""
-    sock.sendall(pending + (b"0\r\n\r\n" if chunked else b""))
-    answer = http.client.HTTPResponse(sock, method=method)
-    answer.begin()
-    return answer
+    def _give_back(self, connection: Connection) -> None:
+        """Keep a connection for the next exchange, if it is still open and the stack has room."""
+        if connection.open and len(self._idle) < self._max_idle:
+            self._idle.append(connection)
+        else:
+            connection.close()
 
 
-def redacted(line: str) -> str:
-    """A ``Name: value`` header line with the value of a credential hidden."""
-    name, _, value = line.partition(": ")
-    return f"{name}: [redacted]" if name.lower() in SECRET_HEADERS and value else line
+def _close_all(connections: list[Connection]) -> None:
+    while connections:
+        connections.pop().close()
 
 
-def _passed(name: str) -> bool:
-    return name not in HOP_BY_HOP and not name.startswith("x-mock-")
+def _connection_named(headers: list[tuple[bytes, bytes]]) -> frozenset[str]:
+    """The fields the ``Connection`` header names: of this hop only."""
+    return frozenset(
+        token.strip().lower().decode("latin-1")
+        for name, value in headers
+        if name.lower() == b"connection"
+        for token in value.split(b",")
+    )
+
+
+def _chunked(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() == b"transfer-encoding" for name, _ in headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 def _quote(path: str) -> str:
@@ -229,53 +248,40 @@ def _quote(path: str) -> str:
     return quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
 
 
-def _body(stream: object, length: int | None, chunked: bool, on_body: Callable[[bytes], None]) -> Iterator[bytes]:
-    """The request's body, read from the client a chunk at a time as the upstream takes it."""
-    read = getattr(stream, "read")  # noqa: B009  # a WSGI input stream
-    left = length
-    while (left is None and chunked) or left:
-        chunk: bytes = read(CHUNK if left is None else min(CHUNK, left))
-        if not chunk:
-            return
-        on_body(chunk)
-        if left is not None:
-            left -= len(chunk)
-        yield chunk
+class Streaming:
+    """The upstream's answer body as a WSGI iterable: its bytes as they arrive, as sent.
 
-
-class _Streaming:
-    """The upstream's answer body as a WSGI iterable: its bytes as sent (any Content-Encoding kept).
-
-    ``seen`` keeps its first ``keep`` bytes, decoded when the upstream compressed them (for the journal and a
-    verdict), while the client gets the bytes as sent. A connection whose answer was not read to its end
-    is closed, not kept for the next request.
+    ``seen`` keeps the first ``keep`` bytes (for the journal and a verdict). Read to its end, the
+    connection goes back for the next exchange; left unread or broken off, it is closed.
     """
 
-    def __init__(self, answer: http.client.HTTPResponse, close_connection: Callable[[], None], keep: int) -> None:
-        self._answer = answer
-        self._close_connection = close_connection
+    def __init__(self, connection: Connection, give_back: Callable[[Connection], None], keep: int) -> None:
+        self._connection = connection
+        self._give_back = give_back
         self._keep = keep
         self._raw = bytearray()
+        self._done = False
 
     def __iter__(self) -> Iterator[bytes]:
-        while chunk := self._answer.read1(CHUNK) if self._answer.chunked else self._answer.read(CHUNK):
-            if len(self._raw) < self._keep:
-                self._raw += chunk[: self._keep - len(self._raw)]
-            yield chunk
+        # Past the deadline, or broken off by the upstream: a ConnectionError tells the WSGI server to
+        # close the client's connection and write nothing more, so the client sees an answer cut short,
+        # never a whole one (Werkzeug's server would append an error page to any other exception).
+        try:
+            for chunk in self._connection.body():
+                if len(self._raw) < self._keep:
+                    self._raw += chunk[: self._keep - len(self._raw)]
+                yield chunk
+        except (TimeoutError, ProtocolError, OSError) as exc:
+            raise ConnectionAbortedError(f"the upstream's answer broke off: {type(exc).__name__}: {exc}") from None
+        self._done = True
 
     @property
     def seen(self) -> bytes:
-        """The start of the answer's body, decompressed where the upstream compressed it (bounded)."""
-        encoding = (self._answer.getheader("content-encoding") or "").lower()
-        if encoding not in ("gzip", "deflate"):
-            return bytes(self._raw)
-        try:
-            inflater = zlib.decompressobj(zlib.MAX_WBITS | 32 if encoding == "gzip" else zlib.MAX_WBITS)
-            return inflater.decompress(bytes(self._raw), self._keep)
-        except zlib.error:
-            return bytes(self._raw)
+        """The start of the answer's body, as sent (bounded)."""
+        return bytes(self._raw)
 
     def close(self) -> None:
-        if not self._answer.isclosed() or self._answer.will_close:
-            self._answer.close()
-            self._close_connection()
+        if self._done:
+            self._give_back(self._connection)
+        else:
+            self._connection.close()

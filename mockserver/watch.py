@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +78,20 @@ class Watch:
         #: Conversations seen taking a message, and each message id seen made with its conversation.
         self._known = Known(remembered=REMEMBERED)
         self._violations: deque[Violation] = deque(maxlen=KEPT)
+        #: Exchanges judged, and those that could not be, by why: a job can fail on "judged nothing".
+        self.judged = 0
+        self._not_judged: Counter[str] = Counter()
+
+    def not_judged(self, why: str) -> Verdict:
+        """Count an exchange of the vendor's operation that could not be judged; its verdict."""
+        with self._lock:
+            self._not_judged[why] += 1
+        return f"not judged: {why}"
+
+    def counts(self) -> tuple[int, dict[str, int]]:
+        """How many exchanges were judged, and how many were not, by why."""
+        with self._lock:
+            return self.judged, dict(self._not_judged)
 
     def judge(self, exchange: Exchange, conversation: str, path: str) -> Verdict:
         """Judge a creation seen passing (``conversation``: the path's segment as sent; ``path``: the fake's)."""
@@ -88,10 +102,11 @@ class Watch:
             exchange.request_headers.get("Content-Type"),
         )
         if exchange.status in ACCESS:
-            return f"not judged: refused with {exchange.status} (access or rate, which the doc does not cover)"
+            return self.not_judged(f"refused with {exchange.status} (access or rate, which the doc does not cover)")
         reading = None
         try:
             with self._lock:  # one exchange at a time: each verdict reads and adds to what is known
+                self.judged += 1
                 message = rules.judge(probe, exchange, self._known, DATE_TOLERANCE)
                 if message is not None and not probe.outside:  # what a creation made is known from now on
                     reading = checks.expected(probe)

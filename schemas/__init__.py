@@ -20,6 +20,8 @@ Public API:
 - :data:`ADMIN_PREFIX`, :data:`USER_HEADER`, :data:`ADMIN_HEADER`, :data:`SESSION_HEADER`: where the
   fake's API lives, its user header, the header a body-less change to its state carries, and the
   one naming a session.
+- :func:`is_secret`, :func:`redact_query`, :func:`without_userinfo`, :data:`REDACTED`: the kit's one rule
+  for the secrets of a request, wherever it is shown or written.
 """
 
 from message_api_kit.schemas._openapi import fake_document, vendor_document
@@ -37,11 +39,13 @@ from message_api_kit.schemas._operations import (
     vendor_operations,
 )
 from message_api_kit.schemas._registry import UnknownSchemaError, is_valid, load, names, validator
+from message_api_kit.schemas._secrets import REDACTED, is_secret, redact_query, without_userinfo
 
 __all__ = [
     "ADMIN_HEADER",
     "ADMIN_PREFIX",
     "OPERATIONS",
+    "REDACTED",
     "SESSION_HEADER",
     "USER_HEADER",
     "Answer",
@@ -49,12 +53,15 @@ __all__ = [
     "Parameter",
     "UnknownSchemaError",
     "fake_document",
+    "is_secret",
     "is_valid",
     "load",
     "methods",
     "names",
     "operation",
+    "redact_query",
     "validator",
     "vendor_document",
     "vendor_operations",
+    "without_userinfo",
 ]

@@ -18,7 +18,10 @@ class Served:
     url: str
     port: int
     process: subprocess.Popen[str]
-    #: What the server wrote to stderr; read once it has stopped.
+    #: What the server printed when it was ready, up to "stop: Ctrl-C".
+    banner: str = ""
+    #: What the server wrote to stdout (after its banner) and stderr; read once it has stopped.
+    stdout: str = ""
     stderr: str = ""
 
     def worker_pid(self) -> int:
@@ -44,15 +47,18 @@ def served(*args: str) -> Iterator[Served]:
     server = None
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().rsplit(" ", 1)[1].strip()
-        server = Served(url, int(url.rsplit(":", 1)[1]), process)
+        lines = [process.stdout.readline()]
+        url = lines[0].rsplit(" ", 1)[1].strip()
+        while lines[-1] and "stop:" not in lines[-1]:
+            lines.append(process.stdout.readline())
+        server = Served(url, int(url.rsplit(":", 1)[1]), process, banner="".join(lines))
         yield server
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            _, err = process.communicate(timeout=10)
+            out, err = process.communicate(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
         else:
             if server is not None:
-                server.stderr = err
+                server.stdout, server.stderr = out, err

@@ -111,6 +111,21 @@ async function refreshThreads() {
   list.replaceChildren(...articles);
 }
 
+// With --watch, creations go to the real API: say what was judged, and that the panel above the
+// journal is the local fake's (the traffic judged is in the journal, each row with its verdict).
+async function refreshWatch() {
+  const answer = await call("GET", `${ADMIN}/violations`);
+  if (!answer.ok || !answer.json.watching) return;
+  const { judged, not_judged: notJudged, violations } = answer.json;
+  const skipped = Object.values(notJudged).reduce((sum, n) => sum + n, 0);
+  const note = $("watch-note");
+  note.textContent =
+    `Watching the real API: ${count(judged, "creation")} judged, ${count(violations.length, "violation")},` +
+    ` ${skipped} not judged; each is in the live journal with its verdict. The conversations below are the` +
+    " local fake's own: requests passed on to the real API do not change them.";
+  note.hidden = false;
+}
+
 // -- journal ---------------------------------------------------------------------------------
 
 // Every part is quoted for a POSIX shell: a journaled method, path, header or body is whatever a
@@ -384,4 +399,5 @@ document.addEventListener("DOMContentLoaded", () => {
   every(POLL_STATE_MS, refreshThreads);
   every(POLL_STATE_MS, refreshClock);
   every(3 * POLL_STATE_MS, refreshSessions);
+  every(POLL_STATE_MS, refreshWatch);
 });

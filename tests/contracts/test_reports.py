@@ -185,7 +185,7 @@ def test_header_values_are_redacted_everywhere_the_run_writes(live_broken, tmp_p
     assert code == 1
     written = captured.out + captured.err + junit.read_text()
     assert SECRET not in written and "s3cr3t" not in written
-    assert "Authorization: ***" in captured.out
+    assert "Authorization: [redacted]" in captured.out
     assert '-H "Authorization: $CONTRACTS_HEADER_AUTHORIZATION"' in captured.out
     assert main([*argv, "--header", f"Authorization: {SECRET}", "--show-secrets"]) == 1
     assert SECRET in capsys.readouterr().out

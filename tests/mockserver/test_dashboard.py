@@ -304,4 +304,7 @@ def test_the_dashboard_shows_a_proxied_request_and_marks_a_violation_of_the_real
         verdict = browser.find_element(By.ID, "entry-verdict")
         assert verdict.is_displayed() and "message changed" in verdict.text
         assert "answered by the upstream" in browser.find_element(By.ID, "entry-title").text
+        # The conversations panel says plainly that it is the local fake's, and what the watch judged.
+        note = wait(browser, 5).until(lambda d: d.find_element(By.ID, "watch-note").text or None)
+        assert "2 creations judged, 1 violation" in note and "local fake's own" in note
         screenshot(browser, "dashboard-watch.png", tmp_path)

@@ -76,7 +76,9 @@ def test_an_undeclared_route_is_answered_by_the_upstream_unchanged(fake, upstrea
     assert seen["headers"]["host"] == f"127.0.0.1:{upstream.port}"  # the upstream's, not the fake's
     assert seen["headers"]["authorization"] == "Bearer s3cret" and seen["headers"]["x-trace"] == "t1"
     assert "x-mock-session" not in seen["headers"]  # the fake's own header stays with the fake
-    entry = httpx.get(f"{fake.url}/__mock__/journal").json()["entries"][-1]
+    # Journaled in the session the request named, as the fake's own routes are.
+    assert httpx.get(f"{fake.url}/__mock__/journal").json()["entries"] == []
+    entry = httpx.get(f"{fake.url}/__mock__/journal", headers={"X-Mock-Session": "mine"}).json()["entries"][-1]
     assert (entry["path"], entry["status"], entry["proxied"]) == ("/users/7", 207, True)
     assert ["Authorization", "[redacted]"] in entry["request_headers"]
     assert json.loads(entry["response_body"])["path"] == "/api/users/7"
