@@ -18,7 +18,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -145,21 +145,36 @@ class _Loaded:
         # (measured with bench/throughput.py: about +0.05 to +0.1 on the ratio to the floor).
         gc.collect()
         gc.freeze()
-        return _InputTerminated(app)
+        return _GranianEnviron(app, os.environ)
 
 
-class _InputTerminated:
-    """Says to the app what granian does: its ``wsgi.input`` ends where the body ends.
+#: Keys of a WSGI environ that describe the request: a process's variables of these names are not its.
+_REQUEST_KEYS = ("CONTENT_TYPE", "CONTENT_LENGTH")
 
-    Granian leaves ``wsgi.input_terminated`` out, and Werkzeug then reads nothing of a body
-    sent without Content-Length (chunked): such a request would look empty to the fake.
+
+class _GranianEnviron:
+    """The environ granian gives, made the request's alone.
+
+    Granian builds each environ on a copy of the process's environment variables: a variable
+    named like a header (``HTTP_PROXY``, set on many CI machines) would reach the app as a
+    header the client never sent, be journaled and be passed on to the upstream (the
+    "httpoxy" class of bug). Such variables are taken out again, unless the request itself
+    set the key to another value. It also says what granian does: its ``wsgi.input`` ends
+    where the body ends (granian leaves ``wsgi.input_terminated`` out, and Werkzeug then reads
+    nothing of a chunked body).
     """
 
-    def __init__(self, app: WSGIApplication) -> None:
+    def __init__(self, app: WSGIApplication, process: Mapping[str, str]) -> None:
         self.app = app
+        self._inherited = tuple(
+            (key, value) for key, value in process.items() if key.startswith("HTTP_") or key in _REQUEST_KEYS
+        )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         environ["wsgi.input_terminated"] = True
+        for key, value in self._inherited:  # none on most machines: nothing to do
+            if environ.get(key) == value:
+                del environ[key]
         return self.app(environ, start_response)
 
 

@@ -36,13 +36,13 @@ class Served:
 
 
 @contextmanager
-def served(*args: str) -> Iterator[Served]:
+def served(*args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
     process = subprocess.Popen(
         [sys.executable, "-m", "message_api_kit.mockserver", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     server = None
     try:

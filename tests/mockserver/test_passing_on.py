@@ -242,3 +242,23 @@ def test_secrets_are_redacted_on_every_route_by_one_rule_unless_shown(show):
             assert shown[name.title()] == (value if show else "[redacted]"), name
         for name, value in SECRET_QUERY.items():
             assert f"{name}={value if show else '[redacted]'}" in entry["query"]
+
+
+def test_the_servers_own_environment_never_poses_as_a_request_header(upstream):
+    # Granian builds each environ on the process's environment: HTTP_PROXY (set on many CI machines) read as a
+    # "Proxy" header every client sent, journaled and passed on to the upstream.
+    url, seen = upstream
+    leaked = {"HTTP_PROXY": "http://proxy.internal:3128", "HTTP_X_LEAK": "from-the-env", "CONTENT_TYPE": "text/x-env"}
+    with served("--no-demo", "--upstream", url, env=leaked) as process, httpx.Client(base_url=process.url) as client:
+        client.get("/plain/env", headers={"X-Own": "yes"})
+        client.get("/plain/env2", headers={"X-Leak": "sent by the client"})
+        client.post("/conversations/1/messages", json={"message": "local"})
+        journal = client.get("/__mock__/journal").json()["entries"]
+    first, second = (r for r in seen.requests if str(r["target"]).startswith("/plain/env"))
+    assert first["headers"]["x-own"] == b"yes"
+    assert not {"proxy", "x-leak", "content-type"} & set(first["headers"])
+    assert second["headers"]["x-leak"] == b"sent by the client"  # the client's own header of that name goes on
+    shown = [dict(entry["request_headers"]) for entry in journal]
+    assert all("Proxy" not in headers for headers in shown)
+    assert "X-Leak" not in shown[0] and shown[1]["X-Leak"] == "sent by the client"
+    assert shown[2]["Content-Type"] == "application/json"
