@@ -18,6 +18,7 @@ from bench import (
     instructions,
     memory,
     proxy,
+    replay,
     schemathesis_seeds,
     seed_sweep,
     serving,
@@ -53,6 +54,11 @@ BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
         "proxy",
         "Passing through to an upstream (`python -m bench.proxy`)",
         lambda: report(proxy.measure()),
+    ),
+    (
+        "replay",
+        "Replaying an app's journal on a real server (`python -m bench.replay`)",
+        lambda: report(replay.measure()),
     ),
     (
         "memory",

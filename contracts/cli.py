@@ -17,6 +17,7 @@ from message_api_kit.contracts.catalog import CHECKS, ContractCheck
 from message_api_kit.contracts.diff import run_diff
 from message_api_kit.contracts.failures import BudgetExhausted, Unreachable
 from message_api_kit.contracts.profile import observe
+from message_api_kit.contracts.replay import read_journal, replay
 from message_api_kit.contracts.runner import CheckResult, Report, RunConfig, UsageError, parse_header, run
 from message_api_kit.contracts.transport import MAX_ANSWER_BYTES, Transport
 
@@ -67,7 +68,8 @@ def _exchange_bounds(command: Callable[..., Any]) -> Callable[..., Any]:
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Also: contracts diff --base-url REAL --fake-url FAKE --conversation N: the same requests to a real"
     " server and the fake, every difference reported, and a profile that calibrates the fake"
-    " (contracts diff --help).",
+    " (contracts diff --help). contracts replay JOURNAL --base-url REAL --conversation N: an app's own"
+    " requests, from the fake's journal, sent to the real server (contracts replay --help).",
 )
 @click.option("--base-url", required=True, help="The server under test, e.g. https://staging.example.com/api.")
 @click.option("--conversation", type=click.IntRange(1), help="Conversation the run writes to (required: no default).")
@@ -276,13 +278,66 @@ def diff_cli(
     return report.exit_code
 
 
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("journal", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--base-url", required=True, help="The real server, e.g. https://staging.example.com/api.")
+@click.option(
+    "--conversation", type=click.IntRange(1), required=True, help="Where the journal's first conversation goes."
+)
+@click.option("--other-conversation", type=click.IntRange(1), help="Where its second one goes.")
+@click.option("--header", "headers", multiple=True, help="'Name: value' sent with every request (repeatable).")
+@click.option("--rate-limit", help="At most N requests per second, e.g. 10/s.")
+@_exchange_bounds
+@click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
+@click.option("--show-secrets", is_flag=True, help="Show --header values in reports (redacted by default).")
+@click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
+def replay_cli(
+    journal: Path,
+    base_url: str,
+    conversation: int,
+    other_conversation: int | None,
+    headers: tuple[str, ...],
+    rate_limit: str | None,
+    timeout: float,
+    max_answer_bytes: int,
+    date_tolerance: float,
+    show_secrets: bool,
+    junit_xml: Path | None,
+) -> int:
+    """Send an app's own requests, from the fake's journal (JOURNAL: GET /__mock__/journal's document, or
+    pytest --mock-journal's file), to the real server; fail where it answers otherwise than the fake did."""
+    try:
+        entries = read_journal(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise click.BadParameter(f"cannot read {str(journal)!r}: {exc}", param_hint="JOURNAL") from None
+    given = dict(_header(h) for h in headers)
+    transport = Transport(base_url, given, timeout, _rate(rate_limit), max_answer_bytes=max_answer_bytes)
+    try:
+        report = replay(entries, transport, conversation, other_conversation, date_tolerance, show_secrets)
+    finally:
+        transport.close()
+    if report.unreachable is not None:
+        click.echo(f"contracts: error: {report.unreachable}", err=True)
+    for outcome in report.outcomes:
+        if outcome.status == "failed":
+            click.echo(report.failure_text(outcome) + "\n")
+    click.echo(report.summary())
+    if junit_xml is not None:
+        report.write_junit(junit_xml)
+    return report.exit_code
+
+
+#: The subcommands beside the contract run itself.
+SUBCOMMANDS = {"diff": (diff_cli, "contracts diff"), "replay": (replay_cli, "contracts replay")}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI. Exit 0: contract kept; 1: broken; 2: usage error, server unreachable or the wrong place;
     3: a bug in the checks themselves (never 1: a bug of ours says nothing about the server)."""
     args = sys.argv[1:] if argv is None else argv
-    command, name = (diff_cli, "contracts diff") if args[:1] == ["diff"] else (cli, "contracts")
+    command, name = SUBCOMMANDS.get(args[0] if args else "", (cli, "contracts"))
     try:
-        result = command.main(args=args[1:] if command is diff_cli else args, prog_name=name, standalone_mode=False)
+        result = command.main(args=args if command is cli else args[1:], prog_name=name, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
         return 130
     except click.ClickException as exc:

@@ -184,3 +184,40 @@ def test_each_xdist_worker_has_its_own_fake(pytester):
         """
     )
     pytester.runpytest_subprocess("-n", "2").assert_outcomes(passed=6)
+
+
+def test_mock_journal_keeps_each_tests_requests_for_contracts_replay(pytester, tmp_path):
+    from message_api_kit.contracts.cli import main as contracts
+    from message_api_kit.contracts.replay import read_journal
+    from message_api_kit.mockserver import LiveServer, create_app
+
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_posts_a_thread(mock_server):
+            url = f"{mock_server.url}/conversations/7/messages"
+            root = httpx.post(url, json={"message": "root"}).json()
+            httpx.post(url, json={"message": "reply", "parent_id": root["id"]})
+
+        def test_in_a_session(mock_session):
+            httpx.post(f"{mock_session.url}/conversations/8/messages", json={"message": "own"},
+                       headers=mock_session.headers)
+
+        def test_sends_nothing(mock_server):
+            pass
+        """
+    )
+    journal = tmp_path / "journal.jsonl"
+    pytester.runpytest_subprocess("-n", "2", "--mock-journal", str(journal)).assert_outcomes(passed=3)
+    entries = read_journal(journal.read_text())
+    by_test = {entry.journal.split("::")[1].split(" ")[0]: [] for entry in entries}
+    for entry in entries:
+        by_test[entry.journal.split("::")[1].split(" ")[0]].append((entry.path, entry.status))
+    assert by_test == {
+        "test_posts_a_thread": [("/conversations/7/messages", 201)] * 2,
+        "test_in_a_session": [("/conversations/8/messages", 201)],
+    }
+    with LiveServer(create_app()) as real:  # replayed on another server: each test's ids mapped on their own
+        args = ["replay", str(journal), "--base-url", real.url, "--conversation", "1", "--other-conversation", "2"]
+        assert contracts(args) == 0

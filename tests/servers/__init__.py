@@ -40,11 +40,12 @@ SERVERS = {
 
 
 @contextmanager
-def serving(name: str, bug: str = "") -> Iterator[str]:
-    """Start server ``name`` (with ``bug`` switched on, if given) on a free port; yield its base URL."""
+def serving(name: str, bug: str = "", **options: str) -> Iterator[str]:
+    """Start server ``name`` (with ``bug`` switched on, if given, and the environment ``options``) on a free port;
+    yield its base URL."""
     server = SERVERS[name]
     assert not bug or bug in server.bugs, f"{name} has no bug {bug!r}"
-    env = {**os.environ, "PORT": "0", "MODE": bug}
+    env = {**os.environ, "PORT": "0", "MODE": bug, **options}
     with subprocess.Popen(server.argv, cwd=HERE, env=env, stdout=subprocess.PIPE, text=True) as process:
         try:
             assert process.stdout is not None

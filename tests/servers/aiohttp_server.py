@@ -1,6 +1,8 @@
 """POST /conversations/{conversation}/messages on aiohttp, as its documentation teaches (``request.json()``).
 
 MODE=truthy-parent is a bug of this kind of code: ``if body.get("parent_id"):`` takes 0 for "no parent".
+UNKNOWN_KEYS=refuse makes it refuse keys the doc does not name with a 400, as many schema validators do by
+default (a choice the doc leaves to the server, not a bug: ``contracts replay`` finds the apps that send them).
 """
 
 import asyncio
@@ -19,7 +21,7 @@ def problem(status: int, detail: str) -> web.Response:
     return web.json_response({"error": detail}, status=status)
 
 
-async def create_message(request: web.Request) -> web.Response:
+async def create_message(request: web.Request) -> web.Response:  # noqa: PLR0911  # one return a refusal
     try:
         conversation = int(request.match_info["conversation"])
     except ValueError:
@@ -30,6 +32,9 @@ async def create_message(request: web.Request) -> web.Response:
         return problem(400, "the body is not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
         return problem(422, "message must be a string")
+    unknown = sorted(set(body) - {"message", "parent_id"})
+    if unknown and os.environ.get("UNKNOWN_KEYS") == "refuse":
+        return problem(400, f"unknown keys: {', '.join(unknown)}")
     parent_id = body.get("parent_id")
     if parent_id is not None and (isinstance(parent_id, bool) or not isinstance(parent_id, int)):
         return problem(422, "parent_id must be an integer")
