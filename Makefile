@@ -9,13 +9,20 @@ STACK_SERVERS := tests/servers/node_modules/.installed
 
 .PHONY: install run test lint bench contracts clean browser
 
-$(STAMP): pyproject.toml constraints.txt
+RUN_STAMP := $(VENV)/.installed-run
+
+# What serving needs, alone: `make run` on a fresh clone installs no test tools.
+$(RUN_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==26.3
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)  ## Create .venv and install the kit with pinned versions.
+install: $(STAMP)  ## Create .venv and install the kit and its development tools with pinned versions.
 
 $(NODE_TOOLS): tests/clients/package.json tests/clients/package-lock.json  ## The npm tools the client checks use.
 	npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error
@@ -29,7 +36,7 @@ browser:  ## Debian's headless Chromium and its WebDriver, for the browser tests
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 
-run: install  ## Start the fake on http://127.0.0.1:8080 with demo data.
+run: $(RUN_STAMP)  ## Start the fake on http://127.0.0.1:8080 with demo data (installs only what serving needs).
 	$(BIN)/mockserver serve $(ARGS)
 
 lint: install  ## Lint, format check and type check.

@@ -201,7 +201,13 @@ class _Progress:
 )
 @click.option("--header", "headers", multiple=True, help="'Name: value' sent to the real server (repeatable).")
 @click.option("--fake-header", "fake_headers", multiple=True, help="'Name: value' sent to the fake (repeatable).")
-@click.option("--max-examples", default=10, show_default=True, type=click.IntRange(0), help="Seeded conversations.")
+@click.option(
+    "--max-examples",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seeded conversations of generated requests sent to both servers, after the fixed programs (0: none).",
+)
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second to each server, e.g. 10/s.")
 @click.option("--budget", type=click.IntRange(1), help="At most this many requests to each server.")

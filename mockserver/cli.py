@@ -142,8 +142,20 @@ def cli() -> None:
     multiple=True,
     help="Host name answered besides loopback ones and --host (repeat; '*' for any). Others get a 403.",
 )
-@click.option("--max-body-bytes", default=MockConfig.max_body_bytes, show_default=True, type=click.IntRange(1))
-@click.option("--journal-size", default=MockConfig.journal_size, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--max-body-bytes",
+    default=MockConfig.max_body_bytes,
+    show_default=True,
+    type=click.IntRange(1),
+    help="The largest request body the fake reads; larger is a 413 (passed-on routes take any size).",
+)
+@click.option(
+    "--journal-size",
+    default=MockConfig.journal_size,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Requests each session's journal keeps (GET /__mock__/journal, the dashboard), the oldest forgotten first.",
+)
 @click.option(
     "--max-sessions",
     default=MockConfig.max_sessions,

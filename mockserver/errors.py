@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from message_api_kit.mockserver.sessions import SessionEvicted
-from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, OverBudget, StoreError, Unwritten
+from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, OverBudget, SeedRefused, StoreError, Unwritten
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -175,6 +175,9 @@ _STORE_ERRORS: dict[type[StoreError], type[MockError]] = {
 
 def from_store(error: StoreError) -> MockError:
     """The problem a store error is answered with."""
+    if isinstance(error, SeedRefused):  # the refusal's own status, naming the seed's field
+        refused = from_store(error.cause)
+        return type(refused)(f"{error.pointer}: {error}", [FieldError(error.pointer, str(error))])
     for kind in type(error).__mro__:
         if kind in _STORE_ERRORS:
             return _STORE_ERRORS[kind](str(error))

@@ -14,10 +14,15 @@ MAX_DELAY_S = 60.0
 
 @dataclass(frozen=True)
 class Latency:
-    """Delay answers on ``route`` by ``min_ms`` ms, or by a random time in [min_ms, max_ms]."""
+    """Delay answers on ``route`` by a random time from ``min_ms`` to ``min_ms + spread_ms`` ms.
+
+    A minimum and a spread, not a minimum and a maximum: every pair of values is a delay, so the
+    document states the whole rule (a maximum below the minimum was valid by the schema and
+    refused by the fake, which document-driven tools report as a bug).
+    """
 
     min_ms: float
-    max_ms: float | None = None
+    spread_ms: float = 0
     route: str = ANY_ROUTE
 
 
@@ -91,8 +96,7 @@ class Faults:
             total = 0.0
             for rule in self._latency:
                 if rule.route in (ANY_ROUTE, route):
-                    high = rule.min_ms if rule.max_ms is None else max(rule.min_ms, rule.max_ms)
-                    total += self._rng.uniform(rule.min_ms, high) / 1000
+                    total += self._rng.uniform(rule.min_ms, rule.min_ms + rule.spread_ms) / 1000
             return min(total, MAX_DELAY_S)
 
     def wait(self, seconds: float) -> None:

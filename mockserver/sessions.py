@@ -149,7 +149,7 @@ class Sessions:
 
     def _forget(self, store: Store) -> None:
         """Note the ids a session gave, as it goes (under the lock)."""
-        self._ids_from = max(self._ids_from, store.next_id)
+        self._ids_from = max(self._ids_from, store.ids_given_below)
 
     def evictions(self) -> list[Eviction]:
         """The sessions evicted (and not deleted since), most recent first."""

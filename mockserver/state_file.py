@@ -14,6 +14,7 @@ power cut too. Named sessions and snapshots are not kept: they are for tests.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 import threading
@@ -24,7 +25,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from message_api_kit.mockserver.store import Saved, Unwritten
+from message_api_kit import schemas
+from message_api_kit.mockserver.store import MAX_ID, Saved, Unwritten
 
 _Row = tuple[int, int, str, int | None, int, int]  # the store's rows
 #: The layout of the tables; a file of another layout is refused, never rewritten.
@@ -67,13 +69,15 @@ class StateFile:
         with self._lock:
             if self._db.execute("SELECT value FROM meta WHERE key = 'initialised'").fetchone() is None:
                 return None
-            return Saved(
+            saved = Saved(
                 users=self._db.execute("SELECT id, json FROM users ORDER BY rowid").fetchall(),
                 conversations=[row[0] for row in self._db.execute("SELECT id FROM conversations")],
                 messages=self._db.execute(
                     "SELECT id, conversation, message, parent, author, date FROM messages ORDER BY id"
                 ).fetchall(),
             )
+        _verify(saved, f"state file {str(self.path)!r}")
+        return saved
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -137,6 +141,67 @@ class StateFile:
             self._db.close()
 
 
+#: Dates a message may hold: whole seconds a JavaScript client can hold (schemas/message.json).
+MAX_DATE = 2**53 - 1
+
+
+def _whole(value: object, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _verify(saved: Saved, where: str) -> None:
+    """Raise ``StateFileError`` naming the first row the fake could not serve as the schemas say.
+
+    The file is anyone's to edit (``sqlite3 state.db``): a row is checked as the fake would have
+    written it, once, as it loads (plain checks of each field: a million rows in about a second),
+    rather than trusted and served (``"date": "yesterday"``) or crashing the worker on a bad user.
+    """
+
+    def refuse(table: str, key: object, what: str) -> StateFileError:
+        return StateFileError(
+            f"{where}: table {table}, row id {key!r}: {what} (mend or delete the row, or move the file aside)"
+        )
+
+    users = set()
+    for user_id, text in saved.users:
+        if not _whole(user_id, 1, MAX_DATE):
+            raise refuse("users", user_id, "the id is not an integer from 1 to 2^53-1")
+        try:
+            user = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            user = None
+        if not schemas.is_valid("author", user) or user.get("id") != user_id:
+            raise refuse("users", user_id, "json is not a user of that id (schemas/author.json)")
+        users.add(user_id)
+    for conversation in saved.conversations:
+        if not _whole(conversation, 1, MAX_ID):
+            raise refuse("conversations", conversation, "the id is not an integer from 1 to 2^63-1")
+    homes: dict[int, int] = {}
+    for row in saved.messages:
+        fault = _message_fault(row, users, homes)
+        if fault is not None:
+            raise refuse("messages", row[0], fault)
+        homes[row[0]] = row[1]
+
+
+def _message_fault(row: tuple[Any, ...], users: set[int], homes: dict[int, int]) -> str | None:  # noqa: PLR0911
+    """What is wrong with a message's row, given the users and the messages before it; None: nothing."""
+    message_id, conversation, text, parent, author, date = row
+    if not _whole(message_id, 1, MAX_ID):
+        return "the id is not an integer from 1 to 2^63-1"
+    if not _whole(conversation, 1, MAX_ID):
+        return f"conversation is {conversation!r}, not an integer from 1 to 2^63-1"
+    if not isinstance(text, str):
+        return f"message is {text!r}, not text"
+    if parent is not None and homes.get(parent) != conversation:
+        return f"parent {parent!r} is no earlier message of its conversation"
+    if author not in users:
+        return f"author {author!r} is no user of the users table"
+    if not _whole(date, 0, MAX_DATE):
+        return f"date is {date!r}, not whole seconds from 0 to 2^53-1"
+    return None
+
+
 def _unwritten(path: Path, exc: sqlite3.Error) -> Unwritten:
     return Unwritten(f"the state file {str(path)!r} refused the write ({exc}); nothing changed")
 
@@ -151,6 +216,12 @@ def check(path: Path) -> None:
         if path.is_file() and not os.access(path, os.R_OK | os.W_OK):
             raise StateFileError(f"{where} cannot be written (it is read-only to this user)")
         _open(path, fsync=False, create=False).close()
+        # Every row checked before the server starts: a bad one stops the start with one line, not a traceback.
+        state = StateFile(path)
+        try:
+            state.read()
+        finally:
+            state.close()
     elif not os.access(folder, os.W_OK | os.X_OK):
         raise StateFileError(f"{where} cannot be made: its folder {str(folder)!r} is read-only to this user")
 

@@ -28,7 +28,14 @@ MAX_ID = 2**63 - 1
 
 
 class StoreError(Exception):
-    """Something the store cannot do; ``errors.py`` says how each kind is answered."""
+    """Something the store cannot do; ``errors.py`` says how each kind is answered.
+
+    ``field``: the request's field the refusal is about, where one is (``parent_id``, ``author_id``, ``id``).
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotStored(StoreError):
@@ -41,6 +48,17 @@ class Clash(StoreError):
 
 class Misplaced(StoreError):
     """A reply to a message of another conversation."""
+
+
+class SeedRefused(StoreError):
+    """A seed the state refuses (a parent that does not exist, an id used): ``pointer`` names the field, and
+    ``cause`` is the refusal (answered with its status: a schema-valid request the state refuses is a 404 or
+    a 409, never a 422, which document-driven tools take for a schema the server does not keep)."""
+
+    def __init__(self, pointer: str, cause: StoreError) -> None:
+        super().__init__(str(cause))
+        self.pointer = pointer
+        self.cause = cause
 
 
 #: The store's attributes that the state file mirrors, in the order ``Store._tables`` gives them,
@@ -190,6 +208,8 @@ class Store:
         self._conversations: set[int] = set()
         self._default_user = 0
         self._next_id = 1
+        #: The highest id this store ever gave: a reset or a restore lowers ``_next_id``, never this.
+        self._given = 0
         #: Whether a snapshot holds these very tables: the next write copies them first (``_own``).
         self._shared = False
         self._snapshots: dict[str, Snapshot] = {}
@@ -277,25 +297,23 @@ class Store:
 
     def _seed(self, seed: Seed, created: list[StoredMessage]) -> None:
         """Seed ``seed`` into the tables; each message created is added to ``created`` (for an undo)."""
-        for user in seed.users:
+        for index, user in enumerate(seed.users):
             if user["id"] in self._users and not seed.replace:
-                raise Clash(f"user {user['id']} is already seeded (set replace to true to replace it)")
+                clash = Clash(f"user {user['id']} is already seeded (set replace to true to replace it)")
+                raise SeedRefused(f"/users/{index}/id", clash)
             self._add_user(user)
         self._conversations.update(seed.conversations)
         for conversation in seed.conversations:
             self._log.conversation_added(conversation)
-        for m in seed.messages:
-            created.append(
-                self.create_message(
-                    m.conversation,
-                    m.message,
-                    m.parent_id,
-                    m.author_id,
-                    date=m.date,
-                    message_id=m.id,
-                    seeding=True,
+        for index, m in enumerate(seed.messages):
+            try:
+                made = self.create_message(
+                    m.conversation, m.message, m.parent_id, m.author_id, date=m.date, message_id=m.id, seeding=True
                 )
-            )
+            except (NotStored, Misplaced, Clash) as exc:
+                where = f"/messages/{index}" + (f"/{exc.field}" if exc.field else "")
+                raise SeedRefused(where, exc) from None
+            created.append(made)
 
     def _add_user(self, user: Mapping[str, Any]) -> None:
         self._users[user["id"]] = user
@@ -435,6 +453,11 @@ class Store:
         """The id the next message will get."""
         return self._next_id
 
+    @property
+    def ids_given_below(self) -> int:
+        """An id above every id this store ever gave, resets and restores included."""
+        return max(self._next_id, self._given + 1)
+
     def start_ids_at(self, first: int) -> None:
         """Give no message an id below ``first`` from now on (ids stay increasing)."""
         with self._lock:
@@ -471,25 +494,31 @@ class Store:
                     self._log.conversation_added(conversation_id)
             else:
                 self.require_conversation(conversation_id)
-            author = self._default_user if author_id is None else self.user(author_id)["id"]
+            if author_id is not None and author_id not in self._users:
+                raise NotStored(f"user {author_id} does not exist", field="author_id")
+            author = self._default_user if author_id is None else author_id
             if parent_id is not None:
                 parent = self._messages.get(parent_id)
                 if parent is None:
-                    raise NotStored(f"parent message {parent_id} does not exist")
+                    raise NotStored(f"parent message {parent_id} does not exist", field="parent_id")
                 if parent[_CONVERSATION] != conversation_id:
                     raise Misplaced(
                         f"parent message {parent_id} belongs to conversation {parent[_CONVERSATION]},"
-                        f" not {conversation_id}"
+                        f" not {conversation_id}",
+                        field="parent_id",
                     )
             if message_id is not None:
                 if message_id < self._next_id:
-                    raise Clash(f"message id {message_id} must exceed every stored id ({self._next_id - 1})")
+                    raise Clash(
+                        f"message id {message_id} must exceed every stored id ({self._next_id - 1})", field="id"
+                    )
                 self._next_id = message_id
             if self._next_id > MAX_ID:
                 raise Clash("the fake has run out of message ids")
             row = (self._next_id, conversation_id, text, parent_id, author, self.clock.now() if date is None else date)
             self._log.message_added(row)  # in the state file before the answer leaves
             self._next_id += 1
+            self._given = max(self._given, row[0])
             self._messages[row[0]] = row
             self._by_conversation.setdefault(conversation_id, []).append(row)
             return StoredMessage._make(row)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from message_api_kit.mockserver.app import sessions_of, store_of
 from message_api_kit.mockserver.clock import ClockOutOfRange
-from message_api_kit.mockserver.errors import SchemaViolation
+from message_api_kit.mockserver.errors import MockError, SchemaViolation, from_store
 from message_api_kit.mockserver.render import message_json, shape_of
 from message_api_kit.mockserver.seed import Seed, SeedResult
 from message_api_kit.mockserver.server import LiveServer
-from message_api_kit.mockserver.store import Store
-from message_api_kit.mockserver.validation import validate
+from message_api_kit.mockserver.store import Store, StoreError
+from message_api_kit.mockserver.validation import parse_id, validate
 from message_api_kit.schemas import SESSION_HEADER
 
 
@@ -21,7 +22,36 @@ class ServerError(AssertionError):
 
 
 class ControlError(ValueError):
-    """A control was called with arguments its HTTP operation would refuse; the message names each argument."""
+    """A control was called with arguments its HTTP operation would refuse; the message names each argument.
+
+    Every misuse of a handle raises it (never a class of the fake's insides), with what the HTTP
+    API would say: ``status`` is the status the HTTP API answers the same request with.
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_T = TypeVar("_T")
+
+
+@contextmanager
+def _as_control(call: str) -> Iterator[None]:
+    """Turn what the store or a check refuses into ``ControlError``, saying what the HTTP API says."""
+    try:
+        yield
+    except StoreError as exc:
+        refused = from_store(exc)
+        raise ControlError(f"{call}: {refused.detail}", refused.status) from None
+    except MockError as exc:
+        where = "; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in exc.errors) or exc.detail
+        raise ControlError(f"{call}: {where}", exc.status) from None
+
+
+def _controlled(call: str, action: Callable[[], _T]) -> _T:
+    with _as_control(call):
+        return action()
 
 
 def _document(**arguments: Any) -> dict[str, Any]:
@@ -69,11 +99,12 @@ class MockServer:
 
     def snapshot(self, name: str) -> None:
         """Save this session's state as ``name`` (a copy: later changes leave it as it was)."""
-        self.store.take_snapshot(name)
+        _checked("snapshot()", "snapshot-request", {"name": name})
+        _controlled("snapshot()", lambda: self.store.take_snapshot(name))
 
     def restore(self, name: str) -> None:
-        """Put this session back as snapshot ``name`` saved it."""
-        self.store.restore_snapshot(name)
+        """Put this session back as snapshot ``name`` saved it (``ControlError`` if none was saved so)."""
+        _controlled("restore()", lambda: self.store.restore_snapshot(name))
 
     @property
     def url(self) -> str:
@@ -92,12 +123,17 @@ class MockServer:
     ) -> SeedResult:
         """Add users, conversations and messages, in ``schemas/seed.json`` form."""
         doc = {"users": list(users), "conversations": list(conversations), "messages": list(messages)}
-        validate("seed", doc)
-        return self.store.seed(Seed.from_json(doc))
+        with _as_control("seed()"):
+            validate("seed", doc)
+            return self.store.seed(Seed.from_json(doc))
 
     def messages(self, conversation: int) -> list[dict[str, Any]]:
         """Every message stored in ``conversation``, oldest first, as the API renders them."""
-        items, _ = self.store.page(conversation, 0, len(self.store) or 1)
+        if isinstance(conversation, bool) or not isinstance(conversation, int):
+            raise ControlError(f"messages(): conversation: an integer, not {conversation!r}", 404)
+        with _as_control("messages()"):
+            parse_id(str(conversation), "conversation")
+            items, _ = self.store.page(conversation, 0, len(self.store) or 1)
         return [message_json(self.store, message, self._shape) for message in items]
 
     @property
@@ -110,10 +146,17 @@ class MockServer:
     def slow_down(self, min_ms: float, max_ms: float | None = None, route: str = "*") -> None:
         """Delay answers by ``min_ms`` ms, or a random time up to ``max_ms``; replaces earlier faults.
 
-        The arguments are checked as ``PUT /__mock__/faults`` checks them (``ControlError``).
+        The arguments are checked as ``PUT /__mock__/faults`` checks them (``ControlError``); the
+        document takes a minimum and a spread (``max_ms - min_ms``).
         """
-        doc = {"latency": [_document(min_ms=min_ms, max_ms=max_ms, route=route)]}
-        _checked("slow_down()", "faults", doc)
+        if max_ms is not None and isinstance(min_ms, int | float) and isinstance(max_ms, int | float):
+            if max_ms < min_ms:
+                raise ControlError(f"slow_down(): max_ms: must be at least min_ms ({min_ms:g}), not {max_ms:g}")
+            spread: float | None = max_ms - min_ms
+        else:
+            spread = None if max_ms is None else max_ms  # not a number: the schema check names it
+        doc = {"latency": [_document(min_ms=min_ms, spread_ms=spread, route=route)]}
+        _checked("slow_down()", "faults", doc, {"spread_ms": "max_ms"})
         self.store.faults.set_json(doc)
 
     def fail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -140,27 +141,9 @@ def validate(schema: str, doc: Any) -> None:
         errors = []
     else:
         errors = [field for error in schemas.validator(schema).iter_errors(doc) for field in _field_errors(error)]
-    errors += [] if errors else _BEYOND_SCHEMA.get(schema, _nothing)(doc)
     if not errors:
         return
     raise SchemaViolation("; ".join(f"{e.pointer or '(body)'}: {e.detail}" for e in errors), errors)
-
-
-def _nothing(doc: Any) -> list[FieldError]:
-    return []
-
-
-def _latency_bounds(doc: Any) -> list[FieldError]:
-    """A latency rule's ``max_ms`` is at least its ``min_ms`` (JSON Schema cannot compare two fields)."""
-    return [
-        FieldError(f"/latency/{index}/max_ms", f"must be at least min_ms ({rule['min_ms']}), not {rule['max_ms']}")
-        for index, rule in enumerate(doc.get("latency", ()))
-        if rule.get("max_ms") is not None and rule["max_ms"] < rule["min_ms"]
-    ]
-
-
-#: Rules a schema cannot state, checked once the document keeps its schema.
-_BEYOND_SCHEMA = {"faults": _latency_bounds}
 
 
 def _pointer(parts: Any) -> str:
@@ -188,10 +171,20 @@ def _field_errors(error: ValidationError) -> list[FieldError]:
     if error.validator == "anyOf" and options and all(set(option) == {"required"} for option in options):
         names = [name for option in options for name in option["required"]]
         return [FieldError(where, f"needs one of: {', '.join(names)}")]
-    if error.validator == "additionalProperties":
-        return [FieldError(where, "has unknown properties")]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
+        unknown = [key for key in error.instance if key not in known]
+        return [FieldError(_pointer([*error.absolute_path, key]), _unknown(key, known)) for key in unknown]
     # Other keywords: jsonschema's message, cut so a huge instance never makes a huge answer.
     return [FieldError(where, error.message[:200])]
+
+
+def _unknown(key: str, known: list[str]) -> str:
+    """What an unknown property is told: the known one it is closest to, or the known ones."""
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f"is not a property here: did you mean {close[0]!r}?"
+    return f"is not a property here (known: {', '.join(known)})" if known else "is not a property here"
 
 
 def load_profile(path: Path) -> Profile:

@@ -204,7 +204,10 @@ async function sendRules() {
 }
 
 function describe(rule) {
-  if ("min_ms" in rule) return `${rule.route}: ${rule.min_ms}${rule.max_ms != null ? `-${rule.max_ms}` : ""} ms late`;
+  if ("min_ms" in rule) {
+    const spread = rule.spread_ms ? `-${rule.min_ms + rule.spread_ms}` : "";
+    return `${rule.route}: ${rule.min_ms}${spread} ms late`;
+  }
   const what = rule.drop ? "dropped" : `fail with ${rule.status}`;
   const how = rule.count != null ? `the next ${rule.count}` : rule.rate != null ? `${rule.rate * 100}% of them` : "every one";
   return `${rule.route}: ${how} ${what}`;
@@ -238,8 +241,11 @@ function addRule(event) {
   const route = $("fault-route").value;
   let rule;
   if ($("fault-kind").value === "latency") {
-    rule = { route, min_ms: number("fault-min") ?? 0 };
-    if (number("fault-max") !== undefined) rule.max_ms = number("fault-max");
+    // The form asks for a range; the fake takes a minimum and a spread, so no range is out of order.
+    const low = number("fault-min") ?? 0;
+    const high = number("fault-max");
+    rule = { route, min_ms: high !== undefined ? Math.min(low, high) : low };
+    if (high !== undefined) rule.spread_ms = Math.abs(high - low);
   } else {
     rule = { route, status: number("fault-status") ?? 503, drop: $("fault-drop").checked };
     if (number("fault-count") !== undefined) rule.count = number("fault-count");

@@ -30,12 +30,34 @@ def test_a_misused_control_raises_at_the_call_and_changes_nothing(mock_server, c
     assert mock_server.store.clock.state()["frozen"] is False
 
 
-def test_the_http_api_refuses_what_the_control_refuses(mock_server):
-    answer = httpx.put(f"{mock_server.url}/__mock__/faults", json={"latency": [{"min_ms": 500, "max_ms": 100}]})
-    assert answer.status_code == 422
-    assert answer.json()["errors"] == [
-        {"pointer": "/latency/0/max_ms", "detail": "must be at least min_ms (500), not 100"}
-    ]
+def test_a_range_given_to_slow_down_is_sent_as_a_minimum_and_a_spread(mock_server):
+    mock_server.slow_down(300, 800, route="createMessage")
+    answer = httpx.get(f"{mock_server.url}/__mock__/faults").json()
+    assert answer["latency"] == [{"min_ms": 300, "spread_ms": 500, "route": "createMessage"}]
+
+
+@pytest.mark.parametrize(
+    ("call", "said", "status"),
+    [
+        (
+            lambda s: s.seed(messages=[{"conversation": 1, "message": "x", "parent_id": 999}]),
+            "seed(): /messages/0/parent_id: parent message 999 does not exist",
+            404,
+        ),
+        (lambda s: s.seed(users=[{"id": 1, "name": "Again"}]), "seed(): /users/0/id: user 1 is already seeded", 409),
+        (lambda s: s.seed(users=[{"id": "nine", "name": "Nine"}]), "seed(): /users/0/id: must be integer", 422),
+        (lambda s: s.restore("never-saved"), "restore(): no snapshot named 'never-saved'", 404),
+        (lambda s: s.snapshot("a name with spaces"), "snapshot(): name:", 400),
+        (lambda s: s.messages("abc"), "messages(): conversation: an integer, not 'abc'", 404),
+        (lambda s: s.messages(0), "messages(): no conversation '0'", 404),
+    ],
+)
+def test_every_misuse_of_the_handle_raises_control_error_saying_what_the_http_api_says(mock_server, call, said, status):
+    with pytest.raises(ControlError) as raised:
+        call(mock_server)
+    assert str(raised.value).startswith(said), str(raised.value)
+    assert raised.value.status == status
+    assert mock_server.messages(1) == []  # and nothing was seeded
 
 
 def test_well_used_controls_still_act(mock_server):

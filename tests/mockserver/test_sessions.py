@@ -98,6 +98,19 @@ def test_an_evicted_session_s_client_is_told_until_it_deletes_it_and_ids_never_r
     assert again.status_code == 201 and again.get_json()["id"] > first  # never the id of another message
 
 
+def test_ids_a_session_gave_before_its_reset_never_come_again_in_a_later_session(clock):
+    # Before: reset, then delete, and the next session gave the ids the deleted one had given before its reset.
+    client = create_app(MockConfig(clock=clock)).test_client()
+    given = [
+        client.post("/conversations/1/messages", json={"message": f"m{n}"}, headers=s("a")).get_json()["id"]
+        for n in range(5)
+    ]
+    assert client.post("/__mock__/reset", headers={**s("a"), **ADMIN}).status_code == 204
+    assert client.delete("/__mock__/sessions/a", headers=ADMIN).status_code == 204
+    later = client.post("/conversations/1/messages", json={"message": "later"}, headers=s("b")).get_json()["id"]
+    assert later > max(given)
+
+
 def test_a_page_of_another_origin_uses_existing_sessions_but_makes_none(clock):
     client = create_app(MockConfig(clock=clock, max_sessions=2)).test_client()
     client.post("/conversations/1/messages", json={"message": "the suite's"}, headers=s("suite"))
