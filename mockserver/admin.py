@@ -7,7 +7,7 @@ validate input, one 422 with JSON pointers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response, request
@@ -16,6 +16,7 @@ from message_api_kit import schemas
 from message_api_kit.mockserver.clock import ClockOutOfRange
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.errors import FieldError, OutOfRange
+from message_api_kit.mockserver.journal import JournalEntry
 from message_api_kit.mockserver.render import (
     json_response,
     json_text_response,
@@ -88,7 +89,7 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
 
     def get_journal() -> Response:
         limit = query("getJournal", "limit", 100_000)
-        return json_response({"entries": [entry.to_json() for entry in session_store().journal.entries(limit)]})
+        return Response(_journal_document(session_store().journal.entries(limit)), mimetype="application/json")
 
     def get_faults() -> Response:
         return json_response(session_store().faults.to_json())
@@ -195,3 +196,11 @@ def _listed(store: Store, message: StoredMessage, shape: Shape) -> str:
     doc = message_json(store, message, shape)
     doc.update(message=message.text[:LISTED_TEXT], truncated=True, length=len(message.text))
     return json.dumps(doc)
+
+
+def _journal_document(entries: list[JournalEntry]) -> Iterator[str]:
+    """The journal as ``journal.json``, an entry at a time: a full journal's document is never built whole."""
+    yield '{"entries": ['
+    for index, entry in enumerate(entries):
+        yield ("," if index else "") + json.dumps(entry.to_json())
+    yield "]}"

@@ -16,8 +16,12 @@ import resource
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = ["INDEX_BYTES", "ROW_BYTES", "MemoryBudget"]
+if TYPE_CHECKING:
+    from message_api_kit.mockserver.config import MockConfig
+
+__all__ = ["INDEX_BYTES", "ROW_BYTES", "MemoryBudget", "journal_bytes", "remembered_ids"]
 
 #: What a stored message costs beyond its text: its row tuple, its ints, its places in the tables.
 ROW_BYTES = 300
@@ -25,6 +29,25 @@ ROW_BYTES = 300
 INDEX_BYTES = 80
 #: Bytes written between two readings of the resident memory.
 CHECK_EVERY = 1024 * 1024
+#: What remembering one message id costs (--watch's ids, --record's): a dict entry and its ints.
+ID_BYTES = 100
+#: The most ids --watch or --record remember, whatever the budget.
+MAX_REMEMBERED = 1_000_000
+
+
+def journal_bytes(config: MockConfig) -> int | None:
+    """What one session's journal may hold: a quarter of the budget, shared by the sessions that may live at
+    once (the default one and ``max_sessions`` named ones); None: no budget, so no bound but its length."""
+    if config.max_memory is None:
+        return None
+    return max(256 * 1024, config.max_memory // 4 // (config.max_sessions + 1))
+
+
+def remembered_ids(config: MockConfig) -> int:
+    """How many message ids --watch and --record each remember: a tenth of the budget, at most a million."""
+    if config.max_memory is None:
+        return MAX_REMEMBERED
+    return max(1000, min(MAX_REMEMBERED, config.max_memory // 10 // ID_BYTES))
 
 
 def resident_bytes() -> int:

@@ -31,7 +31,7 @@ from message_api_kit.mockserver.errors import (
     from_store,
     log,
 )
-from message_api_kit.mockserver.journal import BODY_LIMIT
+from message_api_kit.mockserver.journal import BODY_LIMIT, HEADERS_LIMIT
 from message_api_kit.mockserver.received import BrokenOff, Received, TooSlow, receive
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.store import Store, StoreError
@@ -58,7 +58,7 @@ CREATE = schemas.operation("createMessage")
 VENDOR_OPERATIONS = schemas.vendor_operations()
 
 
-Answer = tuple[str, list[tuple[str, str]], list[bytes]]
+Answer = tuple[str, list[tuple[str, str]], Iterable[bytes]]
 
 
 def _problem(error: MockError, cors_headers: list[tuple[str, str]]) -> Answer:
@@ -181,6 +181,11 @@ class Pipeline:
                 error = exc
                 response = self.flask.handle_exception(exc)
             body = response(environ, start)
+            if response.is_streamed:
+                # A document built as it is sent (the journal): handed on, never held whole. None of the
+                # vendor's operations streams, so the journal never needs its bytes.
+                ((status, headers),) = started
+                return status, headers, _Closing(body, _nothing)
             try:
                 chunks = list(body)
             finally:
@@ -252,20 +257,15 @@ class Pipeline:
         except MockError as error:
             if turn:
                 self.passing.leave()
-            sent = b"" if received is None else received.start
-            status, headers, chunks = _problem(error, cors_headers)
-            verdict = ""
-            if judged is not None and self.sessions.watch is not None:
-                verdict = self.sessions.watch.not_judged(f"{error.status} {error.title}: the upstream gave no answer")
-            self._record(environ, store, error.status, started, sent, b"".join(chunks), proxied=True, verdict=verdict)
-            start_response(status, headers)
-            return chunks
+            return self._not_passed(environ, store, error, cors_headers, started, received, judged, start_response)
         finally:
             if received is not None:
                 received.close()
         sent = received.start
 
-        def recorded(raw: bytes) -> None:
+        sent_length = received.length
+
+        def recorded(raw: bytes, length: int) -> None:
             self.passing.leave()
             answer = _decoded(raw, passed.encoding, len(raw) if judged is None else KEPT_ANSWER)
             verdict = (
@@ -273,14 +273,38 @@ class Pipeline:
                 if judged is None
                 else self._verdict(environ, url, passed.status, passed.headers, sent, answer, sent_at, judged)
             )
-            self._record(environ, store, int(passed.status[:3]), started, sent, answer, proxied=True, verdict=verdict)
+            status = int(passed.status[:3])
+            self._record(environ, store, status, started, sent, answer, True, verdict, (sent_length, length))
 
         start_response(passed.status, passed.headers + cors_headers)
         if isinstance(passed.body, list):  # read whole: recorded now, and sent as it is
-            recorded(b"".join(passed.body))
+            whole = b"".join(passed.body)
+            recorded(whole, len(whole))
             return passed.body
         streaming = passed.body
-        return _Closing(streaming, lambda: recorded(streaming.seen))
+        return _Closing(streaming, lambda: recorded(streaming.seen, streaming.length))
+
+    def _not_passed(
+        self,
+        environ: WSGIEnvironment,
+        store: Store,
+        error: MockError,
+        cors_headers: list[tuple[str, str]],
+        started: float,
+        received: Received | None,
+        judged: str | None,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """The fake's own answer to a request it did not pass on, or that got no answer; journaled as passed on."""
+        status, headers, chunks = _problem(error, cors_headers)
+        verdict = ""
+        if judged is not None and self.sessions.watch is not None:
+            verdict = self.sessions.watch.not_judged(f"{error.status} {error.title}: the upstream gave no answer")
+        sent, length = (b"", 0) if received is None else (received.start, received.length)
+        answer = b"".join(chunks)
+        self._record(environ, store, error.status, started, sent, answer, True, verdict, (length, len(answer)))
+        start_response(status, headers)
+        return chunks
 
     def _receive(self, environ: WSGIEnvironment, keep: int) -> Received:
         """A passed-on request's body, received whole before it takes an upstream slot (``received.py``)."""
@@ -415,15 +439,21 @@ class Pipeline:
         answer: bytes,
         proxied: bool = False,
         verdict: str = "",
+        lengths: tuple[int, int] | None = None,
     ) -> None:
-        """Journal one public request in its session; status 0 means no answer was sent."""
+        """Journal one public request in its session; status 0 means no answer was sent.
+
+        Every part is cut (``journal.py``: bodies, path and query to ``BODY_LIMIT``, headers to
+        ``HEADERS_LIMIT``), so an entry's memory is bounded whatever a client sends; ``lengths``: the
+        bodies' whole lengths where ``body`` and ``answer`` are already only their starts.
+        """
         headers = self.header_names.lines(environ)
         store.journal.record(
             (
                 time.time(),
                 environ["REQUEST_METHOD"],
-                environ.get("PATH_INFO", ""),
-                self.header_names.query(environ.get("QUERY_STRING", "")),
+                environ.get("PATH_INFO", "")[:BODY_LIMIT],
+                self.header_names.query(environ.get("QUERY_STRING", ""))[:BODY_LIMIT],
                 status,
                 (time.perf_counter() - started) * 1000,
                 body[:BODY_LIMIT],
@@ -431,6 +461,7 @@ class Pipeline:
                 headers,
                 proxied,
                 verdict,
+                *(lengths or (len(body), len(answer))),
             )
         )
 
@@ -496,6 +527,10 @@ class _Closing:
             self._done()
 
 
+def _nothing() -> None:
+    pass
+
+
 def _unwritable(data: bytes) -> object:
     raise RuntimeError("the fake's answers are returned, never written")
 
@@ -535,7 +570,10 @@ class HeaderNames:
                 if len(known) < _NAMES_REMEMBERED:
                     known[key] = shape
             lines.append(f"{shape[0]}: {schemas.REDACTED if shape[1] else value}")
-        return "\r\n".join(lines)
+        text = "\r\n".join(lines)
+        if len(text) <= HEADERS_LIMIT:
+            return text
+        return f"{text[:HEADERS_LIMIT]}\r\n(cut): {len(text)} characters of headers in all, {HEADERS_LIMIT} kept"
 
     def query(self, query: str) -> str:
         """The query string, the values of secret parameters redacted unless shown."""

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from message_api_kit import schemas
+from message_api_kit.mockserver.memory import MAX_REMEMBERED
 
 __all__ = ["Recorder"]
 
@@ -35,15 +36,12 @@ log = logging.getLogger("mockserver.record")
 MAX_SAFE = 2**53 - 1
 #: The fields of an author a seed keeps (schemas/author.json).
 AUTHOR_FIELDS = tuple(schemas.load("author")["properties"])
-#: Message ids remembered (to keep a reply's parent, which must be in the file before it), oldest
-#: forgotten first: about 100 bytes each, so a recording of days stays bounded in memory.
-REMEMBERED = 1_000_000
 
 
 class Recorder:
     """Appends each creation seen to a seed file of its own."""
 
-    def __init__(self, path: Path, remembered: int = REMEMBERED) -> None:
+    def __init__(self, path: Path, remembered: int = MAX_REMEMBERED) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._recorded: OrderedDict[int, None] = OrderedDict()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
-from message_api_kit.mockserver.memory import CHECK_EVERY, MemoryBudget
+from message_api_kit.mockserver.memory import CHECK_EVERY, MemoryBudget, remembered_ids
 from message_api_kit.mockserver.store import NotStored, OverBudget, Saved, StateLog, Store, StoreError
 
 if TYPE_CHECKING:
@@ -97,7 +97,9 @@ class Sessions:
             from message_api_kit.mockserver.record import Recorder
             from message_api_kit.mockserver.watch import Watch
 
-            self.watch = Watch(None if config.record is None else Recorder(config.record))
+            remembered = remembered_ids(config)  # bounded by the budget: they grow with the real API's traffic
+            recorder = None if config.record is None else Recorder(config.record, remembered)
+            self.watch = Watch(recorder, remembered)
 
     def get(self, name: str | None, *, may_create: bool = True) -> Store:
         """The store of session ``name`` (None: the default), made from the start-up seed on first use.

@@ -20,7 +20,7 @@ from message_api_kit.mockserver.clock import Clock
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.faults import Failure, Faults, Latency
 from message_api_kit.mockserver.journal import Journal
-from message_api_kit.mockserver.memory import INDEX_BYTES, ROW_BYTES, MemoryBudget
+from message_api_kit.mockserver.memory import INDEX_BYTES, ROW_BYTES, MemoryBudget, journal_bytes
 from message_api_kit.mockserver.seed import DEFAULT_USER, Seed, SeedResult
 
 #: Conversation and message ids are positive signed 64-bit integers (schemas/conversation-id.json).
@@ -116,7 +116,7 @@ class Snapshot:
     by_conversation: dict[int, list[_Row]]
     users: dict[int, Mapping[str, Any]]
     user_json: dict[int, str]
-    conversations: frozenset[int]
+    conversations: set[int]
     default_user: int
     next_id: int
     clock: tuple[float | None, float]
@@ -199,7 +199,7 @@ class Store:
         self._memory = memory or MemoryBudget(None)
         self.clock = Clock(config.clock)
         self.faults = Faults(random.Random(config.random_seed), config.max_waiting if waiting is None else waiting)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(config.journal_size, journal_bytes(config))
         self._lock = threading.RLock()
         self._messages: dict[int, _Row] = {}
         self._by_conversation: dict[int, list[_Row]] = {}
@@ -336,7 +336,7 @@ class Store:
                 by_conversation=self._by_conversation,
                 users=self._users,
                 user_json=self._user_json,
-                conversations=frozenset(self._conversations),
+                conversations=self._conversations,
                 default_user=self._default_user,
                 next_id=self._next_id,
                 clock=self.clock.saved(),
@@ -361,7 +361,7 @@ class Store:
                     saved.by_conversation,
                     saved.users,
                     saved.user_json,
-                    set(saved.conversations),
+                    saved.conversations,
                     saved.default_user,
                     saved.next_id,
                     True,
@@ -387,13 +387,15 @@ class Store:
         """Copy the tables a snapshot shares before they change (under the lock); ``OverBudget`` if no room."""
         if not self._shared:
             return
-        copying = len(self._messages) * INDEX_BYTES
+        copying = len(self._messages) * INDEX_BYTES + len(self._conversations) * INDEX_BYTES
         if (used := self._memory.room_for(copying)) is not None:
             raise OverBudget(self._memory.no_room(used, f"a copy of this session's {len(self._messages)} messages"))
         self._messages = dict(self._messages)
         self._by_conversation = {c: list(rows) for c, rows in self._by_conversation.items()}
         self._users = dict(self._users)
         self._user_json = dict(self._user_json)
+        # Shared too (a snapshot once copied the set: 64 snapshots of 100,000 conversations took 270 MiB).
+        self._conversations = set(self._conversations)
         self._shared = False
 
     def snapshots(self) -> list[tuple[str, Snapshot]]:

@@ -261,6 +261,8 @@ class Streaming:
         self._keep = keep
         self._raw = bytearray()
         self._done = False
+        #: How many bytes of the body have passed so far.
+        self.length = 0
 
     def __iter__(self) -> Iterator[bytes]:
         # Past the deadline, or broken off by the upstream: a ConnectionError tells the WSGI server to
@@ -270,6 +272,7 @@ class Streaming:
             for chunk in self._connection.body():
                 if len(self._raw) < self._keep:
                     self._raw += chunk[: self._keep - len(self._raw)]
+                self.length += len(chunk)
                 yield chunk
         except (TimeoutError, ProtocolError, OSError) as exc:
             raise ConnectionAbortedError(f"the upstream's answer broke off: {type(exc).__name__}: {exc}") from None

@@ -24,6 +24,7 @@ from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import Probe
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange
+from message_api_kit.mockserver.memory import MAX_REMEMBERED
 from message_api_kit.mockserver.record import Recorder
 
 __all__ = ["Verdict", "Violation", "Watch"]
@@ -34,9 +35,6 @@ DATE_TOLERANCE = 300.0
 ACCESS = frozenset({401, 403, 407, 429})
 #: Violations kept for ``GET /__mock__/violations``, newest last.
 KEPT = 1000
-#: Message ids a proxy remembers (for parents and repeated ids), about 100 bytes each: a proxy in front
-#: of a busy API for days stays bounded.
-REMEMBERED = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -72,11 +70,11 @@ Verdict = str
 class Watch:
     """The verdicts of one proxy: what it knows of the real API's state (``rules.Known``), and the violations."""
 
-    def __init__(self, recorder: Recorder | None = None) -> None:
+    def __init__(self, recorder: Recorder | None = None, remembered: int = MAX_REMEMBERED) -> None:
         self.recorder = recorder
         self._lock = threading.Lock()
         #: Conversations seen taking a message, and each message id seen made with its conversation.
-        self._known = Known(remembered=REMEMBERED)
+        self._known = Known(remembered=remembered)
         self._violations: deque[Violation] = deque(maxlen=KEPT)
         #: Exchanges judged, and those that could not be, by why: a job can fail on "judged nothing".
         self.judged = 0

@@ -57,7 +57,7 @@ def test_latency_range_stays_within_bounds(app):
     from message_api_kit.mockserver import Latency, store_of
 
     faults = store_of(app).faults
-    faults.set(latency=[Latency(10, 30, "createMessage")])
+    faults.set(latency=[Latency(min_ms=10, spread_ms=20, route="createMessage")])
     delays = [faults.delay("createMessage") for _ in range(100)]
     assert all(0.010 <= d <= 0.030 for d in delays)
     assert faults.delay("otherOperation") == 0

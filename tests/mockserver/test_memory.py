@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -104,3 +106,36 @@ def test_the_served_fake_refuses_past_its_budget_with_a_507_and_gives_memory_bac
 
 def test_resident_bytes_is_this_process_memory():
     assert 1 * MiB < resident_bytes() < 64 * 1024 * MiB
+
+
+@pytest.mark.slow
+def test_what_grows_with_traffic_stays_within_the_budget_served():
+    # The mix of "the fake keeps its budgets": large headers (journaled, refused or not), journal reads in every
+    # session, snapshots of many conversations. Before: 49 to 150 MiB from headers, 311 MiB on one journal read,
+    # 46 to 320 MiB from snapshots, all under --max-memory 100. Measured as the system sees it: resident memory.
+    budget = 100
+    big = {"X-Padding": "p" * 60_000, "X-Other": "o" * 60_000}
+    with (
+        served("--no-demo", "--max-memory", str(budget), "--max-sessions", "4") as fake,
+        httpx.Client(base_url=fake.url, timeout=30) as client,
+    ):
+        peak = fake.rss_kib()
+        for session in ("a", "b", "c", "d", None):
+            headers = {**big, **({"X-Mock-Session": session} if session else {})}
+            for n in range(300):
+                body = {"message": "m" * 6000 + str(n)}
+                client.post(f"/conversations/{n % 7 + 1}/messages", json=body, headers=headers)
+            journal = client.get("/__mock__/journal", headers={k: v for k, v in headers.items() if k.startswith("X-M")})
+            assert journal.status_code == 200
+            entry = journal.json()["entries"][-1]
+            sent = len(json.dumps(body, separators=(",", ":")))
+            assert (len(entry["request_body"]), entry["request_body_length"]) == (4096, sent)  # cut, whole said
+            name, said = entry["request_headers"][-1]
+            assert name == "(cut)" and said.endswith("characters of headers in all, 8192 kept"), said
+            peak = max(peak, fake.rss_kib())
+        seeded = {"conversations": list(range(1, 100_001))}
+        client.post("/__mock__/seed", json=seeded, headers={"X-Mock-Session": "a"})
+        for n in range(64):
+            client.post("/__mock__/snapshots", json={"name": f"s{n}"}, headers={"X-Mock-Session": "a"})
+            peak = max(peak, fake.rss_kib())
+    assert peak / 1024 < budget * 1.2, f"peak {peak / 1024:.0f} MiB against a {budget} MiB budget"
