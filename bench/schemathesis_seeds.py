@@ -1,10 +1,11 @@
 """Schemathesis, with all its checks, on each of the fake's documents at many seeds.
 
 ``python -m bench.schemathesis_seeds [SEEDS]`` (default 20): ``st run --checks all`` with
-25 examples per operation against ``mockserver serve``, once per seed, on the vendor's
-``/openapi.json`` and on the fake's ``/__mock__/openapi.json`` (``setFaults`` left out:
-injecting failures is what it is for). A claim that Schemathesis "finds nothing" holds
-for the seeds this prints. ``make test`` runs two seeds of the vendor document, one fixed
+60 examples per operation (more than twice ``make test``'s) against ``mockserver serve``,
+once per seed, on the vendor's ``/openapi.json``, on the fake's ``/__mock__/openapi.json``
+with ``setFaults`` left out (the faults it sets make the other operations fail, by design),
+and on ``setFaults`` alone against a fake of its own. A claim that Schemathesis "finds
+nothing" holds for the seeds this prints. ``make test`` runs each at two seeds, one fixed
 and one that changes every run.
 """
 
@@ -22,7 +23,9 @@ from bench._serve import PYTHON, process
 DOCUMENTS = {
     "vendor (/openapi.json)": ("/openapi.json", []),
     "fake (/__mock__/openapi.json)": ("/__mock__/openapi.json", ["--exclude-operation-id", "setFaults"]),
+    "fake's setFaults alone": ("/__mock__/openapi.json", ["--include-operation-id", "setFaults"]),
 }
+EXAMPLES = 60
 TIMEOUT = 300
 
 
@@ -30,11 +33,13 @@ def measure(seeds: int = 20) -> dict[str, dict[int, list[str]]]:
     """For each document and seed: the failure codes Schemathesis reported (empty: it found nothing)."""
     found: dict[str, dict[int, list[str]]] = {name: {} for name in DOCUMENTS}
     st = str(Path(PYTHON).with_name("st"))
-    with process([PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"]) as server:
-        for name, (path, extra) in DOCUMENTS.items():
+    for name, (path, extra) in DOCUMENTS.items():
+        # A fake for each document: setFaults leaves faults in force that the others would meet.
+        with process([PYTHON, "-m", "message_api_kit.mockserver", "serve", "--port", "0", "--no-demo"]) as server:
             for seed in range(seeds):
                 with tempfile.TemporaryDirectory() as workdir:  # its crash cache must not carry over
-                    argv = [st, "run", f"{server.url}{path}", "--checks", "all", "--max-examples", "25", "--no-color"]
+                    argv = [st, "run", f"{server.url}{path}", "--checks", "all", "--no-color"]
+                    argv += ["--max-examples", str(EXAMPLES)]
                     result = subprocess.run(
                         [*argv, "--seed", str(seed), *extra],
                         capture_output=True,

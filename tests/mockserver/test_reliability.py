@@ -65,6 +65,17 @@ def test_schemathesis_with_all_checks_on_the_fake_document_finds_nothing(fake, t
     assert result.returncode == 0, result.stdout[-4000:]
 
 
+@pytest.mark.parametrize("seed", contract_seeds())
+def test_schemathesis_with_all_checks_on_set_faults_alone_finds_nothing(tmp_path, seed):
+    # setFaults on a fake of its own (the faults it sets make the vendor's operations fail, by design): every
+    # document it takes is a fault set, a latency's minimum and spread included (a maximum below the minimum was
+    # valid by the document and refused: ST202).
+    with served("--no-demo") as own:
+        url = f"{own.url}/__mock__/openapi.json"
+        result = schemathesis(url, seed, tmp_path, "--include-operation-id", "setFaults", examples=60)
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
 def raw_request(port: int, data: bytes) -> tuple[int, str, bytes]:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         # No half-close after the request: granian (hyper) takes a client's end of stream for
