@@ -14,6 +14,7 @@ from message_api_kit.contracts import checks, strategies
 from message_api_kit.contracts.context import Context
 from message_api_kit.contracts.machine import messages_machine
 from message_api_kit.contracts.probes import Probe
+from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS
 
 #: Steps of one run of the state machine.
 STEPS = 10
@@ -129,6 +130,34 @@ def _unique_ids(ctx: Context) -> None:
         # or counts per conversation, repeats ids.
         for conversation in conversations * 2:
             exchange, message = ctx.create(conversation, {"message": text})
+            checks.unique_id(exchange, message, seen)
+
+    ctx.run(test)
+
+
+def _concurrent_creations(ctx: Context) -> None:
+    # Creations sent at once, each on a connection of its own (as two tabs, two users): an id taken as
+    # count + 1, or a counter read then written, gives two messages one id only when requests overlap;
+    # a server keeping its messages per worker process shows it when the replies, sent at once again over
+    # the other connections, name parents their worker never saw.
+    width = DEFAULT_CONNECTIONS  # the budget's count; with --connections 1 the burst goes one at a time
+
+    @given(texts=st.lists(strategies.message_texts(), min_size=width, max_size=width))
+    def test(texts: list[str]) -> None:
+        seen: dict[str, Any] = {}
+        made = []
+        sent = ctx.post_at_once([(ctx.conversation, {"message": text}) for text in texts])
+        for exchange, text in zip(sent, texts, strict=True):
+            message = ctx.created(exchange)
+            checks.text_echoed(exchange, message, text)
+            checks.unique_id(exchange, message, seen)
+            made.append(message["id"])
+        shifted = made[1:] + made[:1]  # each reply on another connection than its parent was made on
+        replies = ctx.post_at_once([(ctx.conversation, {"message": "re", "parent_id": p}) for p in shifted])
+        for exchange, parent in zip(replies, shifted, strict=True):
+            message = ctx.created(exchange)
+            checks.reply_flag(exchange, message, parent)
+            checks.names_parent(exchange, message, parent)
             checks.unique_id(exchange, message, seen)
 
     ctx.run(test)
@@ -299,6 +328,15 @@ CHECKS: tuple[ContractCheck, ...] = (
         "R1, E1",
         _same_answer,
         requests_per_example=2,
+    ),
+    ContractCheck(
+        "concurrent-creations",
+        "Creations sent at once over several connections each get a new id and echo their message; replies to"
+        " them, sent at once over the other connections, succeed and name them (state kept per worker process"
+        " and ids counted without a lock are seen).",
+        "R3, R6, R7, R9",
+        _concurrent_creations,
+        requests_per_example=2 * DEFAULT_CONNECTIONS,
     ),
     ContractCheck(
         "unique-ids",

@@ -19,7 +19,7 @@ from message_api_kit.contracts.failures import BudgetExhausted, Unreachable
 from message_api_kit.contracts.profile import observe
 from message_api_kit.contracts.replay import read_journal, replay
 from message_api_kit.contracts.runner import CheckResult, Report, RunConfig, UsageError, parse_header, run
-from message_api_kit.contracts.transport import MAX_ANSWER_BYTES, Transport
+from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS, MAX_ANSWER_BYTES, Transport
 
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -78,6 +78,14 @@ def _exchange_bounds(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--max-examples", default=15, show_default=True, type=click.IntRange(1), help="Examples per check.")
 @click.option("--seed", type=int, help="Replay a run: the seed a report printed.")
 @click.option("--rate-limit", help="At most N requests per second, e.g. 10/s.")
+@click.option(
+    "--connections",
+    default=DEFAULT_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Connections kept to the server, taken in turn by consecutive requests (as any pooled client), and used"
+    " at once by bursts: state a server keeps per worker process, or ids counted without a lock, is seen.",
+)
 @_exchange_bounds
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
 @click.option("--checks", "checks", multiple=True, help="Only these checks (comma-separated or repeated).")
@@ -96,6 +104,7 @@ def cli(
     max_examples: int,
     seed: int | None,
     rate_limit: str | None,
+    connections: int,
     timeout: float,
     max_answer_bytes: int,
     date_tolerance: float,
@@ -128,6 +137,7 @@ def cli(
             rate_limit=_rate(rate_limit),
             timeout=timeout,
             max_answer_bytes=max_answer_bytes,
+            connections=connections,
             checks=_names(checks),
             exclude_checks=_names(exclude_checks),
             date_tolerance=date_tolerance,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import reject, seed
 from hypothesis.control import current_build_context
@@ -69,6 +69,11 @@ class Context:
         """Create a message from a JSON body in a conversation (past the budget, ``BudgetExhausted`` ends the check)."""
         return _within_budget(lambda: self.transport.call(CREATE_MESSAGE, {"conversation": conversation}, body))
 
+    def post_at_once(self, requests: list[tuple[int, Any]]) -> list[Exchange]:
+        """Create messages from ``(conversation, body)`` pairs at the same time, over the run's connections."""
+        send = [functools.partial(self.transport.call, CREATE_MESSAGE, {"conversation": c}, b) for c, b in requests]
+        return _within_budget(lambda: self.transport.send_at_once(send))
+
     def send_probe(self, probe: Probe) -> Exchange:
         """Send a probe's bytes with its content type (``None``: no Content-Type header) to its operation.
 
@@ -88,12 +93,16 @@ class Context:
         server's own limit, noted, and the example is dropped (the project's limit is 1 MiB, B2).
         """
         exchange = self.post(conversation, body)
+        return exchange, self.created(exchange)
+
+    def created(self, exchange: Exchange) -> dict[str, Any]:
+        """The message a valid creation's answer holds (``create``, for a request already sent); ids are recorded."""
         if 400 <= exchange.status < 500 and domain.size_is_open(exchange.request_body):
             self._size_refused(exchange)
             reject()
         message = checks.accepted(exchange)
         self.record_id(message, exchange)
-        return exchange, message
+        return message
 
     def _size_refused(self, exchange: Exchange) -> None:
         self.lenient(
@@ -205,7 +214,10 @@ class Context:
             ) from None
 
 
-def _within_budget(send: Callable[[], Exchange]) -> Exchange:
+_T = TypeVar("_T")
+
+
+def _within_budget(send: Callable[[], _T]) -> _T:
     try:
         return send()
     except BudgetExhausted as spent:

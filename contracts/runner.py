@@ -21,7 +21,14 @@ from message_api_kit.contracts.catalog import CHECKS, ContractCheck
 from message_api_kit.contracts.context import Context, Note
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 from message_api_kit.contracts.probes import CREATE_MESSAGE
-from message_api_kit.contracts.transport import MAX_ANSWER_BYTES, REDACTED, Exchange, Transport, header_variable
+from message_api_kit.contracts.transport import (
+    DEFAULT_CONNECTIONS,
+    MAX_ANSWER_BYTES,
+    REDACTED,
+    Exchange,
+    Transport,
+    header_variable,
+)
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
 #: report shows the last failing request found so far (measured in bench/catch_rate.py).
@@ -74,8 +81,12 @@ class RunConfig:
     show_secrets: bool = False
     #: The largest answer read, before and after decompression: past it, a failure.
     max_answer_bytes: int = MAX_ANSWER_BYTES
+    #: Connections kept to the server, taken in turn by consecutive requests (``Transport.connections``).
+    connections: int = DEFAULT_CONNECTIONS
 
     def __post_init__(self) -> None:
+        if self.connections < 1:
+            raise UsageError("connections must be at least 1")
         known = {check.name for check in CHECKS}
         unknown = sorted((set(self.checks) | set(self.exclude_checks)) - known)
         if unknown:
@@ -299,6 +310,7 @@ def run(
         client=client,
         on_request=on_request,
         max_answer_bytes=config.max_answer_bytes,
+        connections=config.connections,
     )
     ctx = Context(
         transport,

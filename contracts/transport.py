@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import email.utils
+import itertools
 import json
 import re
 import shlex
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -29,6 +31,8 @@ SHOWN = 2000
 REDACTED = schemas.REDACTED
 #: The largest answer read, before and after decompression (``--max-answer-bytes``).
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
+#: Connections a run keeps to the server (``--connections``): as many as a small pool, fewer than a browser's six.
+DEFAULT_CONNECTIONS = 4
 
 
 class _Refused(Exception):
@@ -172,6 +176,11 @@ class Transport:
     client: httpx.Client | None = None
     on_request: Callable[[int], None] | None = None
     max_answer_bytes: int = MAX_ANSWER_BYTES
+    #: Connections kept alive to the server, taken in turn by consecutive requests (``--connections``): as a
+    #: browser or any pooled client, a run meets every worker of a server that has several, so state kept
+    #: per worker process (ids counted per process, a parent another worker never saw) is seen. A given
+    #: ``client`` (a test's, in process) is used alone.
+    connections: int = DEFAULT_CONNECTIONS
     #: The first answer too large or too slow: the run sends nothing more to such a server.
     stopped: CheckFailure | None = None
     sent: int = 0
@@ -181,24 +190,42 @@ class Transport:
     #: Whether the client is this transport's own (closed and made anew at a deadline), or a test's.
     _owns_client: bool = field(init=False, default=False)
     _reader: ThreadPoolExecutor = field(init=False, repr=False)
+    #: One client a connection, taken in turn (``_turn``); a given client alone.
+    _clients: list[httpx.Client] = field(init=False, repr=False, default_factory=list)
+    _turn: itertools.count[int] = field(init=False, repr=False, default_factory=itertools.count)
+    _counting: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        if self.connections < 1:
+            raise ValueError("connections must be at least 1")
         self.base_url = self.base_url.rstrip("/")
         self._secrets = frozenset(name.lower() for name in self.headers)
         self._owns_client = self.client is None
-        if self.client is None:
-            self.client = self._new_client()
-        # One thread reads each answer, so that a deadline can stop a read that drips forever.
-        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="contracts-reader")
+        self._clients = [self._new_client() for _ in range(self.connections)] if self.client is None else [self.client]
+        self.client = self._clients[0]
+        # Threads read the answers, so that a deadline can stop a read that drips forever: as many as there
+        # are connections, so that requests sent at once (``send_at_once``) are read at once.
+        self._reader = ThreadPoolExecutor(max_workers=len(self._clients), thread_name_prefix="contracts-reader")
 
     def _new_client(self) -> httpx.Client:
-        return httpx.Client(timeout=self.timeout, follow_redirects=False)
+        # One connection a client: consecutive requests go over different connections, as ``connections`` says.
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        return httpx.Client(timeout=self.timeout, follow_redirects=False, limits=limits)
 
     def close(self) -> None:
-        """Release the connections and the reading thread."""
-        if self.client is not None:
-            self.client.close()
+        """Release the connections and the reading threads."""
+        for client in self._clients:
+            client.close()
         self._reader.shutdown(wait=False)
+
+    def send_at_once(self, requests: Sequence[Callable[[], Exchange]]) -> list[Exchange]:
+        """Run ``requests`` (calls of ``call`` or ``send``) at the same time, over the connections; their
+        exchanges in the same order. A failure of any (a budget spent, no answer) is raised once all are done."""
+        if len(requests) <= 1 or len(self._clients) == 1:
+            return [request() for request in requests]
+        with ThreadPoolExecutor(max_workers=len(requests), thread_name_prefix="contracts-burst") as senders:
+            futures = [senders.submit(request) for request in requests]
+            return [future.result() for future in futures]
 
     @contextmanager
     def unlimited(self) -> Iterator[None]:
@@ -249,12 +276,14 @@ class Transport:
         url = f"{self.base_url}{path}"
         resets = 0
         for attempt in range(MAX_429_RETRIES + 1):
-            if self.budget is not None and self.sent >= self.budget:
-                raise BudgetExhausted(f"the request budget of {self.budget} is spent", self)
-            self._wait_for_slot()
-            self.sent += 1
+            with self._counting:  # requests sent at once (send_at_once) count, and keep the rate, one at a time
+                if self.budget is not None and self.sent >= self.budget:
+                    raise BudgetExhausted(f"the request budget of {self.budget} is spent", self)
+                self._wait_for_slot()
+                self.sent += 1
+                sent = self.sent
             if self.on_request is not None:
-                self.on_request(self.sent)
+                self.on_request(sent)
             sent_at = time.time()
             try:
                 status, answer_headers, body = self._exchange(method, url, content, all_headers)
@@ -313,23 +342,30 @@ class Transport:
     ) -> tuple[int, dict[str, str], bytes]:
         """Send and read one answer within the deadline and the size cap; ``_Refused`` past either."""
         deadline = time.monotonic() + self.timeout
-        reading = self._reader.submit(self._read, method, url, content, headers, deadline)
+        turn = next(self._turn) % len(self._clients)
+        reading = self._reader.submit(self._read, self._clients[turn], method, url, content, headers, deadline)
         try:
             return reading.result(timeout=self.timeout + 1.0)
         except FutureTimeout:
             # The answer drips slower than any read timeout can see (its head byte by byte): close
-            # the connections under the reading thread, which ends its read, and start afresh.
-            if self._owns_client and self.client is not None:
-                self.client.close()
-                self.client = self._new_client()
+            # the connection under the reading thread, which ends its read, and start afresh.
+            if self._owns_client:
+                self._clients[turn].close()
+                self._clients[turn] = self._new_client()
+                self.client = self._clients[0]
             raise _Refused("answer took too long", f"no whole answer within {self.timeout:g} s (--timeout)") from None
 
     def _read(
-        self, method: str, url: str, content: bytes, headers: Mapping[str, str], deadline: float
+        self,
+        client: httpx.Client,
+        method: str,
+        url: str,
+        content: bytes,
+        headers: Mapping[str, str],
+        deadline: float,
     ) -> tuple[int, dict[str, str], bytes]:
-        assert self.client is not None
         limit = self.max_answer_bytes
-        with self.client.stream(method, url, content=content, headers=headers) as response:
+        with client.stream(method, url, content=content, headers=headers) as response:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise _Refused(

@@ -29,10 +29,10 @@ class StackServer:
 
 
 SERVERS = {
-    "fastify": StackServer(("node", "fastify_server.js"), ("ms-dates",)),
+    "fastify": StackServer(("node", "fastify_server.js"), ("ms-dates", "per-worker-state")),
     "koa": StackServer(("node", "koa_server.js"), ("ids-per-conversation",)),
     "aiohttp": StackServer((sys.executable, "aiohttp_server.py"), ("truthy-parent",)),
-    "falcon": StackServer((sys.executable, "falcon_server.py"), ("escaped",)),
+    "falcon": StackServer((sys.executable, "falcon_server.py"), ("escaped", "racing-ids", "per-worker-state")),
     # Written after the rules were last changed, and run against them as they were: the held-out pair.
     "hono": StackServer(("node", "hono_server.mjs"), ("trimmed",)),
     "tornado": StackServer((sys.executable, "tornado_server.py"), ("float-dates",)),

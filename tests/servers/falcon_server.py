@@ -1,14 +1,19 @@
 """POST /conversations/{conversation}/messages on Falcon, as its documentation teaches (``req.get_media()``).
 
-Served by the standard library's WSGI server. MODE=escaped is a bug of this kind of code: the
-message HTML-escaped "against XSS" before it is stored.
+Served by the standard library's WSGI server, a thread a request. MODE=escaped is a bug of this kind
+of code: the message HTML-escaped "against XSS" before it is stored. MODE=racing-ids takes an id as
+the count of messages plus one, read before the message is stored (a database's count and insert, a
+round trip apart): two creations at once get one id. MODE=per-worker-state serves it as gunicorn's
+sync workers do: four processes forked after binding the port, each with its own messages.
 """
 
 import html
 import itertools
 import os
+import signal
+import socketserver
 import time
-from wsgiref.simple_server import WSGIRequestHandler, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import falcon
 
@@ -35,8 +40,13 @@ class Messages:
             if parent["conversationId"] != conversation:
                 raise falcon.HTTPConflict(description="the parent is in another conversation")
         text = html.escape(body["message"]) if os.environ.get("MODE") == "escaped" else body["message"]
+        if os.environ.get("MODE") == "racing-ids":
+            new_id = len(self.messages) + 1
+            time.sleep(0.002)  # the insert, a round trip after the count
+        else:
+            new_id = next(self.ids)
         message = {
-            "id": next(self.ids),
+            "id": new_id,
             "type": "text",
             "conversationId": conversation,
             "is_reply": parent is not None,
@@ -63,7 +73,35 @@ class Quiet(WSGIRequestHandler):
 app = falcon.App()
 app.add_route("/conversations/{conversation:int}/messages", Messages())
 
+
+class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def prefork(server: WSGIServer, workers: int) -> None:
+    """Serve from ``workers`` processes forked after binding, each with its own copy of the app's state."""
+    children = []
+    for _ in range(workers - 1):
+        pid = os.fork()
+        if pid == 0:
+            server.serve_forever()
+            os._exit(0)
+        children.append(pid)
+
+    def stop(signum: int, frame: object) -> None:
+        for child in children:
+            os.kill(child, signal.SIGKILL)
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever()
+
+
 if __name__ == "__main__":
-    with make_server("127.0.0.1", int(os.environ.get("PORT", "0")), app, handler_class=Quiet) as server:
+    port = int(os.environ.get("PORT", "0"))
+    with make_server("127.0.0.1", port, app, server_class=ThreadingWSGIServer, handler_class=Quiet) as server:
         print(f"PORT {server.server_port}", flush=True)
-        server.serve_forever()
+        if os.environ.get("MODE") == "per-worker-state":
+            prefork(server, 4)
+        else:
+            server.serve_forever()
