@@ -37,7 +37,11 @@ def _body(exchange: Exchange) -> Any:
 
 
 def accepted(exchange: Exchange) -> dict[str, Any]:
-    """R1: a valid request answers a declared success (200 or 201) with a JSON object; return it (fields unchecked)."""
+    """R1: a valid request answers a declared success (200 or 201) with a JSON object; return it (fields unchecked).
+
+    A 5xx is a server error, whatever was asked (never "creation refused").
+    """
+    no_server_error(exchange)
     if exchange.status not in _declared(exchange).successes:
         raise CheckFailure(
             "creation refused",
@@ -89,7 +93,8 @@ def _conforms(exchange: Exchange, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def rejected(exchange: Exchange, what: str, detail: str = "") -> None:
-    """E1: a request the contract forbids gets a 4xx: never a 2xx, never a 5xx."""
+    """E1: a request the contract forbids gets a 4xx: never a 2xx, never a 5xx (a server error, never "accepted")."""
+    no_server_error(exchange)
     if not 400 <= exchange.status < 500:
         seen = f"expected a 4xx, got {exchange.status}"
         raise CheckFailure(f"{what} accepted", f"{detail}: {seen}" if detail else seen, exchange)
@@ -160,9 +165,9 @@ _PLACEHOLDERS: dict[str, Any] = {"message": "", "conversationId": 1, "is_reply":
 
 
 def no_server_error(exchange: Exchange) -> None:
-    """Robustness: whatever the request, the server does not answer 5xx."""
+    """E1: whatever the request, the server does not answer 5xx; every check titles a 5xx so, and only so."""
     if exchange.status >= 500:
-        raise CheckFailure("server error", f"answered {exchange.status}", exchange)
+        raise CheckFailure("server error", f"answered {exchange.status}", exchange, rule="E1")
 
 
 def conversation_matches(exchange: Exchange, message: dict[str, Any], conversation: int) -> None:

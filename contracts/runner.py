@@ -465,7 +465,7 @@ def _failures(group: BaseExceptionGroup | Flaky, ctx: Context) -> list[CheckFail
             seen = found or list(ctx.last_failures.values())
             if not seen:
                 return None
-            failures.append(_flaky(seen[0]))
+            failures.append(_replayed(seen[0], ctx))
         elif isinstance(exception, CheckFailure):
             failures.append(exception)
         elif isinstance(exception, BaseExceptionGroup):
@@ -478,9 +478,31 @@ def _failures(group: BaseExceptionGroup | Flaky, ctx: Context) -> list[CheckFail
     return failures
 
 
-def _flaky(first: CheckFailure) -> CheckFailure:
-    """A failure that did not happen again when Hypothesis replayed its request."""
-    return CheckFailure(f"{first.title} (flaky: it did not fail again)", first.detail, *first.exchanges)
+def _replayed(first: CheckFailure, ctx: Context) -> CheckFailure:
+    """A failure Hypothesis' replay did not meet again, judged by sending its own request once more.
+
+    Hypothesis replays a test, not a request: against a server with state, its replay makes new
+    messages (new ids, other parents), so a defect that always happens (ids that always repeat) can
+    go unmet by it. The failing request itself, sent again, says which it was: the same answer, a
+    defect, titled as it is; another answer, flaky.
+    """
+    flaky = f"{first.title} (flaky: it did not fail again)"
+    if not first.exchanges or not first.exchanges[-1].status:
+        return CheckFailure(flaky, first.detail, *first.exchanges, rule=first.rule)
+    shown = first.exchanges[-1]
+    path = shown.url.removeprefix(ctx.transport.base_url)
+    try:
+        with ctx.transport.unlimited():
+            again = ctx.transport.send(
+                shown.method, path, shown.request_body, shown.request_headers, operation=shown.operation
+            )
+    except CheckFailure:  # no answer this time either: nothing passed
+        return first
+    if again.status == shown.status:
+        detail = f"{first.detail} (its request, sent again, got the same {again.status})"
+        return CheckFailure(first.title, detail, *first.exchanges, rule=first.rule)
+    detail = f"{first.detail} (sent again, it got {again.status})"
+    return CheckFailure(flaky, detail, *first.exchanges, again, rule=first.rule)
 
 
 def _unreachable(group: BaseExceptionGroup) -> None:

@@ -73,7 +73,8 @@ def test_both_documented_statuses_are_success(status):
         (lambda: checks.fresh(answer(), {**GOOD, "reactions": [{}]}), "new message has reactions"),
         (lambda: checks.dated_now(answer(), {**GOOD, "date": 1_700_000_000_000}, 300), "date is not now"),
         (lambda: checks.unique_id(answer(), GOOD, {"5": answer()}), "id repeated"),
-        (lambda: checks.rejected(answer(status=500), "x"), "x accepted"),
+        (lambda: checks.rejected(answer(status=500), "x"), "server error"),  # a 5xx is never "accepted"
+        (lambda: checks.created(answer(status=500)), "server error"),  # nor "creation refused"
         (lambda: checks.rejected(answer(status=201), "x"), "x accepted"),
         (lambda: checks.no_server_error(answer(status=503)), "server error"),
         (lambda: checks.same_answer(answer(status=201), answer(status=409)), "same request, different answer"),
