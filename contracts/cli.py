@@ -71,7 +71,7 @@ def _exchange_bounds(command: Callable[..., Any]) -> Callable[..., Any]:
     " (contracts diff --help). contracts replay JOURNAL --base-url REAL --conversation N: an app's own"
     " requests, from the fake's journal, sent to the real server (contracts replay --help).",
 )
-@click.option("--base-url", required=True, help="The server under test, e.g. https://staging.example.com/api.")
+@click.option("--base-url", help="The server under test, e.g. https://staging.example.com/api (required).")
 @click.option("--conversation", type=click.IntRange(1), help="Conversation the run writes to (required: no default).")
 @click.option("--other-conversation", type=click.IntRange(1), help="A second one, for cross-conversation rules.")
 @click.option("--header", "headers", multiple=True, help="'Name: value' sent with every request (repeatable).")
@@ -97,7 +97,7 @@ def _exchange_bounds(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--dry-run", is_flag=True, help="Print the checks and the request budget; send nothing.")
 @click.option("--list-checks", is_flag=True, help="List every check and exit.")
 def cli(
-    base_url: str,
+    base_url: str | None,
     conversation: int | None,
     other_conversation: int | None,
     headers: tuple[str, ...],
@@ -124,6 +124,8 @@ def cli(
             if check.lenient:
                 click.echo(f"{'':53} noted, a failure under --strict: {check.lenient}")
         return 0
+    if base_url is None:
+        raise click.UsageError("Missing option '--base-url': the server to check.")
     if conversation is None:
         raise click.UsageError("Missing option '--conversation': name the conversation the run may write to.")
     try:
@@ -282,7 +284,12 @@ def diff_cli(
     if junit_xml is not None:
         diff_report.write_junit(report, junit_xml)
     if write_profile is not None:
-        write_profile.write_text(json.dumps(observe(report), indent=2) + "\n", encoding="utf-8")
+        try:
+            profile = observe(report)
+        except ValueError as exc:  # nothing to learn: one line, exit 2, as for a server that cannot be reached
+            click.echo(f"contracts: error: no profile written to {write_profile}: {exc}", err=True)
+            return 2
+        write_profile.write_text(json.dumps(profile, indent=2) + "\n", encoding="utf-8")
         click.echo(
             f"wrote the real server's profile to {write_profile} (use: mockserver serve --profile {write_profile})"
         )

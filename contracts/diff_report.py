@@ -15,7 +15,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from message_api_kit.contracts.diff import ABSENT, Difference, DiffReport, Pair
-from message_api_kit.contracts.transport import Exchange
+from message_api_kit.contracts.transport import Exchange, printable
 
 #: Lines of a pretty-printed body shown at most; the rest is counted, not cut mid-line.
 MAX_LINES = 80
@@ -116,7 +116,7 @@ def terminal(report: DiffReport) -> str:
         f"{len(report.pairs)} requests to each server in {report.seconds:.1f}s; {verdict};"
         f" exit {report.exit_code} (--fail-on {report.fail_on})"
     )
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def as_json(report: DiffReport) -> dict[str, Any]:

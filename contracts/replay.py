@@ -37,7 +37,7 @@ from message_api_kit.contracts import checks, rules
 from message_api_kit.contracts.failures import CheckFailure, Unreachable
 from message_api_kit.contracts.probes import Probe
 from message_api_kit.contracts.rules import Known
-from message_api_kit.contracts.transport import Exchange, Transport
+from message_api_kit.contracts.transport import Exchange, Transport, printable
 
 __all__ = ["Journaled", "Outcome", "ReplayReport", "read_journal", "replay"]
 
@@ -123,7 +123,7 @@ class ReplayReport:
         """A failure as a person reads it: what broke, the real exchange with curl, and what the fake answered."""
         assert outcome.exchange is not None
         rule = f" [{outcome.rule}]" if outcome.rule else ""
-        return (
+        return printable(
             f"FAILED {outcome.name}: {outcome.reason}{rule}\n  {outcome.detail}\n"
             f"{outcome.exchange.describe(self.show_secrets)}\n{outcome.entry.describe()}"
         )
@@ -139,7 +139,7 @@ class ReplayReport:
         skipped = [o for o in self.outcomes if o.status == "skipped"]
         lines += [f"  skipped {o.name}: {o.reason}" for o in skipped]
         lines += [f"  noted   {o.name}: {note}" for o in self.outcomes for note in o.notes]
-        return "\n".join(lines)
+        return printable("\n".join(lines))
 
     def write_junit(self, path: Path) -> None:
         """One test case a journaled request: failed, skipped with its reason, or passed (notes as output)."""

@@ -28,6 +28,7 @@ from message_api_kit.contracts.transport import (
     Exchange,
     Transport,
     header_variable,
+    printable,
 )
 
 #: Shrinking may send up to this many times the requests generation sends: past it the
@@ -177,13 +178,13 @@ class Report:
         return 1 if any(result.status == "failed" for result in self.results) else 0
 
     def redact(self, text: str) -> str:
-        """``text`` with the values of the run's headers blanked out, unless the run shows secrets."""
-        if self.config.show_secrets:
-            return text
-        for value in self.config.headers.values():
-            if len(value) >= ECHOED_SECRET:
-                text = text.replace(value, REDACTED)
-        return text
+        """``text`` as a report shows it: the values of the run's headers blanked out (unless the run shows
+        secrets), and what a terminal would act on escaped (``transport.printable``)."""
+        if not self.config.show_secrets:
+            for value in self.config.headers.values():
+                if len(value) >= ECHOED_SECRET:
+                    text = text.replace(value, REDACTED)
+        return printable(text)
 
     def _describe(self, exchange: Exchange) -> str:
         return exchange.describe(self.config.show_secrets)

@@ -157,6 +157,19 @@ def _cut(text: str) -> str:
     return text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text)} characters)"
 
 
+#: Characters a terminal acts on rather than shows: C0 and C1 controls but newline and tab (ESC starts
+#: sequences that clear the screen or set the window's title; CR writes over a line), and the bidi overrides.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print: each character a terminal would act on, escaped (``\\x1b``, ``\\u202e``).
+
+    A server's answer, shown in a report, is the server's to choose: every report passes through here.
+    """
+    return _CONTROLS.sub(lambda found: ascii(found.group())[1:-1], text)
+
+
 @dataclass
 class Transport:
     """Sends requests to ``base_url`` with fixed headers, a rate limit, a budget, and 429 back-off.

@@ -5,6 +5,7 @@ import pytest
 
 from message_api_kit.contracts.catalog import CHECKS
 from message_api_kit.contracts.cli import main
+from message_api_kit.mockserver import LiveServer
 
 
 def free_closed_port():
@@ -152,3 +153,39 @@ def test_the_commands_leave_nothing_in_the_current_directory(live_fake, tmp_path
         assert done.returncode == 0, done.stdout + done.stderr
         assert list(work.iterdir()) == [], f"{argv[0]} left {[p.name for p in work.iterdir()]}"
     assert (home / ".cache" / "message-api-kit" / "hypothesis").is_dir()
+
+
+def test_list_checks_needs_no_server(capsys):
+    assert main(["--list-checks"]) == 0
+    listed = capsys.readouterr().out
+    assert all(check.name in listed for check in CHECKS)
+    assert main(["--conversation", "1"]) == 2
+    assert "--base-url" in capsys.readouterr().err
+
+
+def test_a_profile_from_a_server_that_never_creates_is_one_line_and_exit_2(tmp_path, capsys, live_fake):
+    def never(environ, start_response):
+        start_response("403 Forbidden", [("Content-Type", "application/json"), ("Content-Length", "2")])
+        return [b"{}"]
+
+    profile = tmp_path / "observed.json"
+    with LiveServer(never) as real:
+        args = ["diff", "--base-url", real.url, "--fake-url", live_fake.url, "--conversation", "1"]
+        code = main([*args, "--max-examples", "1", "--write-profile", str(profile)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "created no message" in err, err
+    assert not profile.exists()
+
+
+def test_control_characters_a_server_sends_reach_no_terminal_raw(capsys):
+    # An answer that would clear the screen and retitle the window, in a failure's report.
+    def hostile(environ, start_response):
+        body = b'{"error": "\x1b[2J\x1b]0;owned\x07 gone\\r\\u202e"}'
+        start_response("500 Internal Server Error", [("Content-Type", "application/json")])
+        return [body]
+
+    with LiveServer(hostile) as server:
+        code = main(["--base-url", server.url, "--conversation", "1", "--checks", "conformance", "--max-examples", "1"])
+    out = capsys.readouterr().out
+    assert code == 1 and "\\x1b[2J" in out and "\\x07" in out
+    assert not any(char in out for char in "\x1b\x07\r\u202e")
