@@ -167,6 +167,20 @@ class Report:
     notes: list[Note] = field(default_factory=list)
     #: Why the run could not start: no answer at all, or answers that say it is aimed at the wrong place.
     unreachable: str | None = None
+    #: The server's rate limit, met: answers 429 and the seconds waited out after them (a note, not a failure).
+    throttled: int = 0
+    waited: float = 0.0
+
+    @property
+    def rate_note(self) -> str:
+        """What the run says of the server's rate limit, if it met it; empty if not."""
+        if not self.throttled:
+            return ""
+        rate = f" (it ran at --rate-limit {self.config.rate_limit:g}/s)" if self.config.rate_limit else ""
+        return (
+            f"rate limit met: {self.throttled} answers were 429 Too Many Requests, {self.waited:.1f} s waited out"
+            f" as Retry-After said, each request sent again{rate}; a lower --rate-limit keeps within it"
+        )
 
     @property
     def exit_code(self) -> int:
@@ -242,6 +256,8 @@ class Report:
             f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped{errors}{lenient};"
             f" {total} requests in {seconds:.1f}s; seed {self.seed}{strict}"
         )
+        if self.rate_note:
+            lines.append(f"note: {self.rate_note}")
         return "\n".join(lines)
 
     def write_junit(self, path: Path) -> None:
@@ -272,6 +288,8 @@ class Report:
             out += [f"also saw: {title} (reported under {owner})" for title, owner in r.reported_under]
             if out:
                 ET.SubElement(case, "system-out").text = self.redact("\n".join(out))
+        if self.rate_note:  # the suite's own output: CI pages show it beside the cases
+            ET.SubElement(suite, "system-out").text = self.redact(self.rate_note)
         path.parent.mkdir(parents=True, exist_ok=True)
         ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
@@ -338,6 +356,7 @@ def run(
         report.unreachable = str(exc)
     finally:
         report.notes = list(ctx.notes.values())
+        report.throttled, report.waited = transport.throttled, transport.waited
         one_cause_one_failure(report.results)
         if client is None:
             transport.close()

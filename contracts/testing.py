@@ -33,8 +33,8 @@ def contract_tests(checks: Sequence[str] = ()) -> Callable[..., None]:
     def test_contract(contract_check: str, contract_target: RunConfig) -> None:
         """One contract check against the target."""
         report = run(dataclasses.replace(contract_target, checks=(contract_check,)))
-        if report.unreachable is not None:
-            pytest.fail(f"the server cannot be reached: {report.unreachable}", pytrace=False)
+        if report.unreachable is not None:  # nothing answered, or an answer that says the run is aimed wrong
+            pytest.fail(f"the contract run could not start: {report.unreachable}", pytrace=False)
         (result,) = report.results
         if result.status == "skipped":
             pytest.skip(result.reason)

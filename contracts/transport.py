@@ -197,6 +197,10 @@ class Transport:
     #: The first answer too large or too slow: the run sends nothing more to such a server.
     stopped: CheckFailure | None = None
     sent: int = 0
+    #: Answers ``429 Too Many Requests`` met, and the seconds waited out after them (``Retry-After``): a run
+    #: that meets the server's rate limit says so (``Report.throttled``) instead of only taking longer.
+    throttled: int = 0
+    waited: float = 0.0
     _next_slot: float = 0.0
     #: Lower-case names of ``headers``: given for the run, so redacted in what it writes.
     _secrets: frozenset[str] = frozenset()
@@ -332,7 +336,11 @@ class Transport:
             )
             if status != 429 or attempt == MAX_429_RETRIES:
                 return exchange
-            time.sleep(_retry_after(answer_headers.get("retry-after")))
+            pause = _retry_after(answer_headers.get("retry-after"))
+            with self._counting:
+                self.throttled += 1
+                self.waited += pause
+            time.sleep(pause)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _unanswered(

@@ -37,8 +37,11 @@ def contract_target(request: pytest.FixtureRequest) -> RunConfig:
     other = option("--contract-other-conversation")
     if base_url is None:
         base_url = request.getfixturevalue("mock_server").url
-        conversation = 1 if conversation is None else conversation
-        other = 2 if other is None else other
+        # The conversations the project's fake takes: with strict conversations (mock_config), the seeded ones.
+        fake = request.getfixturevalue("mock_config")
+        seeded = sorted(set(fake.seed.conversations)) if fake.strict_conversations else [1, 2]
+        conversation = (seeded[0] if seeded else 1) if conversation is None else conversation
+        other = (seeded[1] if len(seeded) > 1 else None) if other is None else other
     elif conversation is None:
         raise pytest.UsageError("--contract-base-url needs --contract-conversation: the conversation it may write to")
     try:

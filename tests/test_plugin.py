@@ -166,10 +166,37 @@ def test_contract_checks_in_a_users_suite(pytester):
     target = ["--contract-base-url", "http://127.0.0.1:9"]
     dead = pytester.runpytest_subprocess(*target, "--contract-conversation", "5", "--contract-max-examples", "2")
     dead.assert_outcomes(failed=2)  # unreachable: even the check that would skip fails
-    dead.stdout.fnmatch_lines(["*cannot be reached*"])
+    dead.stdout.fnmatch_lines(["*the contract run could not start: cannot reach http://127.0.0.1:9*"])
     unnamed = pytester.runpytest_subprocess(*target)  # a real server, but no conversation named to write to
     unnamed.assert_outcomes(errors=2)
     unnamed.stdout.fnmatch_lines(["*--contract-base-url needs --contract-conversation*"])
+
+
+def test_contract_checks_run_in_the_conversations_the_projects_fake_has(pytester):
+    # Before: with strict conversations and conversation 4 seeded, every check failed ("cannot be reached").
+    pytester.makeconftest(
+        """
+        import pytest
+        from message_api_kit.mockserver import MockConfig, Seed
+
+        @pytest.fixture(scope="session")
+        def mock_config():
+            return MockConfig(strict_conversations=True, seed=Seed(conversations=(4,)))
+        """
+    )
+    pytester.makepyfile(
+        """
+        from message_api_kit.contracts.catalog import CHECKS
+        from message_api_kit.contracts.testing import contract_tests
+
+        test_contract = contract_tests()
+        """
+    )
+    from message_api_kit.contracts.catalog import CHECKS
+
+    result = pytester.runpytest_subprocess("--contract-max-examples", "3", "-p", "no:randomly")
+    needing_other = sum(check.needs_other for check in CHECKS)
+    result.assert_outcomes(passed=len(CHECKS) - needing_other, skipped=needing_other)
 
 
 def test_each_xdist_worker_has_its_own_fake(pytester):
