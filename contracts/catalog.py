@@ -18,6 +18,8 @@ from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS
 
 #: Steps of one run of the state machine.
 STEPS = 10
+#: Creations the state shapes send (``_state_shapes``): eleven with a second conversation.
+SHAPES = 11
 #: The state machine runs max_examples / this many times: each run is STEPS requests, so
 #: half as many runs keep its share of the budget near the other checks' (bench/catch_rate.py).
 MACHINE_DIVISOR = 2
@@ -163,7 +165,44 @@ def _concurrent_creations(ctx: Context) -> None:
     ctx.run(test)
 
 
+def _state_shapes(ctx: Context) -> None:
+    """The shapes of state the doc allows, every run, as the boundary values are: not left to generation.
+
+    A reply to a reply, to the oldest and to the newest message, several replies to one parent, and
+    roots of two conversations interleaved: a server that looks parents up among top-level messages
+    only, or in the last conversation written, fails here at any seed.
+    """
+    seen: dict[str, Any] = {}
+
+    def made(conversation: int, text: str, parent: int | None = None) -> int:
+        body: dict[str, Any] = {"message": text} if parent is None else {"message": text, "parent_id": parent}
+        exchange, message = ctx.create(conversation, body)
+        checks.created(exchange)
+        checks.conversation_matches(exchange, message, conversation)
+        checks.unique_id(exchange, message, seen)
+        checks.reply_flag(exchange, message, parent)
+        if parent is not None:
+            checks.names_parent(exchange, message, parent)
+        new_id: int = message["id"]
+        return new_id
+
+    home, away = ctx.conversation, ctx.other_conversation
+    oldest = made(home, "the oldest root")
+    reply = made(home, "a reply", oldest)
+    made(home, "a reply to a reply", reply)
+    elsewhere = made(away, "a root in the other conversation") if away is not None else None
+    newest = made(home, "the newest root")
+    made(home, "a reply to the oldest", oldest)
+    made(home, "a reply to the newest", newest)
+    for n in range(3):
+        made(home, f"reply {n} of several to one parent", oldest)
+    if away is not None and elsewhere is not None:
+        made(away, "a reply in the other conversation, after the first's", elsewhere)
+        made(home, "back in the first conversation, to a reply of a reply", reply)
+
+
 def _replies(ctx: Context) -> None:
+    _state_shapes(ctx)
     machine = seed(ctx.seed)(messages_machine(ctx))
     runs = max(1, ctx.settings.max_examples // MACHINE_DIVISOR)
     run_state_machine_as_test(machine, settings=settings(ctx.settings, max_examples=runs, stateful_step_count=STEPS))
@@ -261,11 +300,14 @@ CHECKS: tuple[ContractCheck, ...] = (
     ContractCheck("date", "date is Unix seconds within the tolerance of the client's clock.", "R10", _date),
     ContractCheck(
         "replies",
-        "State machine: replies to earlier messages succeed and name them; replies to"
-        " missing messages are 4xx; ids stay unique.",
+        "The state shapes the doc allows (a reply to a reply, to the oldest and the newest message, several"
+        " replies to one parent, two conversations interleaved), then a state machine: replies to earlier"
+        " messages succeed and name them; replies to missing messages are 4xx; ids stay unique.",
         "B5, R3, R6, R7",
         _replies,
         requests_per_example=(STEPS + 1) // MACHINE_DIVISOR,
+        # The state shapes' requests (``_state_shapes``), in the budget as explicit examples are.
+        explicit_examples=-(-SHAPES // ((STEPS + 1) // MACHINE_DIVISOR)),
     ),
     ContractCheck(
         "cross-conversation-parent",

@@ -7,6 +7,7 @@ Schemathesis against them. Each factory returns a fresh WSGI app.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
@@ -19,7 +20,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from message_api_kit.mockserver import create_app, store_of
-from message_api_kit.mockserver.store import Misplaced
+from message_api_kit.mockserver.store import Misplaced, NotStored
 
 Mutation = Callable[[dict[str, Any], Any], None]
 
@@ -106,6 +107,24 @@ def _parents_lost() -> Flask:
         body = request.get_json(silent=True)
         if request.endpoint == "createMessage" and isinstance(body, dict) and body.get("parent_id") is not None:
             return Response('{"error": "parent not found"}', 404, mimetype="application/json")
+        return None
+
+    return app
+
+
+def _parents_among_roots_only() -> Flask:
+    """A server that looks a parent up among top-level messages only: a reply to a reply is a 404."""
+    app = create_app()
+    store = store_of(app)
+
+    @app.before_request
+    def roots_only() -> Response | None:
+        body = request.get_json(silent=True)
+        parent = body.get("parent_id") if request.endpoint == "createMessage" and isinstance(body, dict) else None
+        if isinstance(parent, int) and not isinstance(parent, bool):
+            with contextlib.suppress(NotStored):
+                if store.message(parent).parent_id is not None:
+                    return Response('{"error": "parent not found"}', 404, mimetype="application/json")
         return None
 
     return app
@@ -232,6 +251,7 @@ BROKEN_FAKES: dict[str, Callable[[], Callable[..., Iterable[bytes]]]] = {
     "ids-per-conversation": _per_conversation_ids,
     "ids-deduplicated-by-text": _deduplicated,
     "replies-cannot-find-parent": _parents_lost,
+    "replies-to-roots-only": _parents_among_roots_only,
     "reply-parent-null": lambda: _answers(lambda b, s: b.update(parent=None)),
     "parent-in-other-conversation-accepted": _parents_across_conversations,
     "crash-on-astral-plane": lambda: _crash_when(lambda text: any(ord(c) > 0xFFFF for c in text)),

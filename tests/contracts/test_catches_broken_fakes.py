@@ -60,6 +60,7 @@ CAUGHT_BY = {
     "is-reply-on-explicit-null": "reply-flag",
     "reply-parent-null": "reply-flag",
     "replies-cannot-find-parent": "reply-flag",
+    "replies-to-roots-only": "replies",
     "malformed-json-crashes": "malformed-json",
     "impossible-conversation-accepted": "odd-conversation-ids",
     "parent-in-other-conversation-accepted": "cross-conversation-parent",
