@@ -14,7 +14,7 @@ RUN_STAMP := $(VENV)/.installed-run
 # What serving needs, alone: `make run` on a fresh clone installs no test tools (and keeps the venv's own pip).
 $(RUN_STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --constraint constraints.txt --editable .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile --constraint constraints.txt --editable .
 	touch $(RUN_STAMP)
 
 $(STAMP): $(RUN_STAMP)
