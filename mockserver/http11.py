@@ -19,6 +19,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import h11
@@ -82,7 +83,7 @@ class Connection:
         ``ProtocolError`` when it does not answer in HTTP/1.1. The connection is closed on any of them.
         """
         self._deadline = deadline
-        try:
+        with self._closed_on_failure():
             self._ready()
             # The fields came out of the WSGI server's parser (or the fake's own): h11 need not check them again
             # (its check cost a quarter of a passed-on request's time). The target was quoted by upstream.py.
@@ -103,12 +104,6 @@ class Connection:
                     length = next((int(v) for k, v in event.headers if k == b"content-length"), None)
                     return Head(event.status_code, bytes(event.reason), list(event.headers.raw_items()), length)
                 raise ProtocolError(f"the upstream sent {type(event).__name__} where an answer was due")
-        except h11.ProtocolError as exc:
-            self.close()
-            raise ProtocolError(f"the upstream broke HTTP/1.1: {exc}") from None
-        except BaseException:
-            self.close()
-            raise
 
     def body(self) -> Iterator[bytes]:
         """The answer's body, a chunk as it arrives, within the exchange's deadline.
@@ -116,7 +111,7 @@ class Connection:
         The connection is closed unless the body was read to its end and the upstream may send
         another answer: a body left unread, or ended by the connection's close, cannot be followed.
         """
-        try:
+        with self._closed_on_failure():  # a body left unread (the generator closed early) included
             while True:
                 event = self._next()
                 if isinstance(event, h11.Data):
@@ -125,13 +120,19 @@ class Connection:
                     break
                 else:
                     raise ProtocolError(f"the upstream sent {type(event).__name__} inside an answer")
+        self.finish()
+
+    @contextmanager
+    def _closed_on_failure(self) -> Iterator[None]:
+        """Close the connection on anything unexpected: what h11 refuses becomes a ``ProtocolError``."""
+        try:
+            yield
         except h11.ProtocolError as exc:
             self.close()
             raise ProtocolError(f"the upstream broke HTTP/1.1: {exc}") from None
         except BaseException:
             self.close()
             raise
-        self.finish()
 
     def finish(self) -> None:
         """After an answer: keep the connection for the next exchange if h11 says it may carry one, else close it."""

@@ -72,7 +72,7 @@ def test_schemathesis_with_all_checks_on_set_faults_alone_finds_nothing(tmp_path
     # valid by the document and refused: ST202).
     with served("--no-demo") as own:
         url = f"{own.url}/__mock__/openapi.json"
-        result = schemathesis(url, seed, tmp_path, "--include-operation-id", "setFaults", examples=60)
+        result = schemathesis(url, seed, tmp_path, "--include-operation-id", "setFaults", examples=30)
     assert result.returncode == 0, result.stdout[-4000:]
 
 
