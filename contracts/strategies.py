@@ -229,22 +229,87 @@ def boundary_json(conversation: int) -> tuple[Probe, ...]:
     return tuple(probes)
 
 
+#: Content types every run sends (its boundary phase); ``content_types`` generates more from the grammar.
 _CONTENT_TYPES = (
     None,
     "text/plain",
     "application/x-www-form-urlencoded",
     "multipart/form-data; boundary=x",
+    "multipart/form-data",
+    "multipart/form-data; boundary=",
+    "application/json; charset=x-unknown",
+    "text/plain; charset=",
     "application/xml",
     "text/json",
     "application/merge-patch+json",
 )
 
 
+#: Characters of a token (RFC 9110, 5.6.2), for names and values.
+_TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Media types a client may send a JSON body under by mistake, or a form parser takes: the generator's start.
+_MEDIA = (
+    "text/plain",
+    "text/json",
+    "text/html",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/mixed",
+    "application/xml",
+    "application/octet-stream",
+    "application/merge-patch+json",
+    "application/vnd.api+json",
+    "application/json-patch+json",
+)
+
+
+def _cased(text: str) -> st.SearchStrategy[str]:
+    """``text`` with any letters' case changed (media types and parameter names are case-insensitive)."""
+    return st.lists(st.booleans(), min_size=len(text), max_size=len(text)).map(
+        lambda flips: "".join(c.upper() if flip else c for c, flip in zip(text, flips, strict=True))
+    )
+
+
+def _parameter() -> st.SearchStrategy[str]:
+    """A parameter as clients and attackers write them: well formed, empty, unquoted, badly quoted."""
+    name = st.sampled_from(("charset", "boundary", "q", "version", "profile")) | st.text(_TCHAR, min_size=1, max_size=6)
+    value = st.one_of(
+        st.text(_TCHAR, min_size=1, max_size=12),
+        st.sampled_from(("utf-8", "UTF-16", "latin1", "x", "", '"', '"unclosed', '""', '"a b"', "a;b")),
+        st.text(_TCHAR + " ", max_size=10).map(lambda v: f'"{v}"'),
+    )
+    return st.one_of(
+        st.builds(lambda n, v: f"{n}={v}", name.flatmap(_cased), value),
+        name,  # no "=": a boundary with no value
+        st.just(""),  # an empty parameter: "text/plain;"
+    )
+
+
+def content_types() -> st.SearchStrategy[str | None]:
+    """``Content-Type`` values from the header's grammar (RFC 9110, 8.3), as generators make bodies: a media type
+    with or without parameters (``boundary`` and ``charset`` missing, empty or malformed), odd casing and spacing,
+    several values in one header, or none at all. The checks judge each by ``domain.outside``, whatever it is."""
+    space = st.sampled_from(("", " ", "  ", "\t"))
+    media = st.sampled_from(_MEDIA).flatmap(_cased) | st.builds(
+        lambda t, sub: f"{t}/{sub}", st.text(_TCHAR, min_size=1, max_size=8), st.text(_TCHAR, min_size=1, max_size=8)
+    )
+    one = st.builds(
+        lambda m, params, before, after: m + "".join(f"{before};{after}{p}" for p in params),
+        media,
+        st.lists(_parameter(), max_size=3),
+        space,
+        space,
+    )
+    several = st.lists(one, min_size=2, max_size=3).map(", ".join)
+    # A field value starts and ends with no white space (RFC 9110, 5.5): that much every client ensures.
+    return st.one_of(st.sampled_from(_CONTENT_TYPES), one.map(str.strip), several.map(str.strip))
+
+
 def non_json_bodies(conversation: int) -> st.SearchStrategy[Probe]:
     """Probes of a valid JSON body sent with another content type, or none (DERIVATION.md, B1)."""
     return st.builds(
         lambda content_type, text: Probe(NOT_JSON, str(conversation), dumps({"message": text}), content_type),
-        st.sampled_from(_CONTENT_TYPES),
+        content_types(),
         st.text(max_size=20),
     )
 

@@ -1,8 +1,11 @@
 """POST /conversations/{conversation}/messages on aiohttp, as its documentation teaches (``request.json()``).
 
 MODE=truthy-parent is a bug of this kind of code: ``if body.get("parent_id"):`` takes 0 for "no parent".
-UNKNOWN_KEYS=refuse makes it refuse keys the doc does not name with a 400, as many schema validators do by
-default (a choice the doc leaves to the server, not a bug: ``contracts replay`` finds the apps that send them).
+MODE=unknown-charset-500 leaves ``request.json()`` as its documentation shows it, which raises LookupError (a 500)
+for a Content-Type whose charset Python does not know (``text/plain; charset=Z``): the correct one catches it
+with the body that is not JSON. UNKNOWN_KEYS=refuse makes it refuse keys the doc does not name with a 400, as
+many schema validators do by default (a choice the doc leaves to the server, not a bug: ``contracts replay``
+finds the apps that send them).
 """
 
 import asyncio
@@ -26,9 +29,12 @@ async def create_message(request: web.Request) -> web.Response:  # noqa: PLR0911
         conversation = int(request.match_info["conversation"])
     except ValueError:
         return problem(404, "no such conversation")
+    refused: tuple[type[Exception], ...] = (ValueError,)  # not JSON, or not UTF-8
+    if os.environ.get("MODE") != "unknown-charset-500":
+        refused += (LookupError,)  # a charset Python does not know
     try:
         body = await request.json()
-    except ValueError:  # not JSON, or not UTF-8
+    except refused:
         return problem(400, "the body is not JSON")
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
         return problem(422, "message must be a string")
