@@ -38,6 +38,7 @@ from message_api_kit.contracts.failures import CheckFailure, Unreachable
 from message_api_kit.contracts.probes import Probe
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport, printable
+from message_api_kit.schemas import Operation
 
 __all__ = ["Journaled", "Outcome", "ReplayReport", "read_journal", "replay"]
 
@@ -243,8 +244,8 @@ def replay(
     return report
 
 
-def _skipped(entry: Journaled) -> str | None:
-    """Why a journaled request is not replayed; None: it is."""
+def _operation(entry: Journaled) -> tuple[Operation, dict[str, str]] | str:
+    """The declared operation a journaled request is one of, with its path parameters; or why it is not replayed."""
     if entry.path.startswith(schemas.ADMIN_PREFIX):
         return "the fake's own API"
     if entry.proxied:
@@ -252,16 +253,18 @@ def _skipped(entry: Journaled) -> str | None:
     if entry.status == 0 or entry.status >= 500:
         status = "no answer (a dropped connection)" if entry.status == 0 else f"a {entry.status}"
         return f"the fake answered {status}: its fault controls, not the contract"
-    if all(op.match(entry.method, entry.path) is None for op in VENDOR):
-        return "not an operation the kit declares"
-    return None
+    for operation in VENDOR:
+        found = operation.match(entry.method, entry.path)
+        if found is not None:
+            return operation, found
+    return "not an operation the kit declares"
 
 
 def _replayed(entry: Journaled, journal: _Journal, transport: Transport, known: Known, tolerance: float) -> Outcome:
-    why = _skipped(entry)
-    if why is not None:
-        return Outcome(entry, "skipped", why)
-    operation, parameters = next((op, found) for op in VENDOR if (found := op.match(entry.method, entry.path)))
+    declared = _operation(entry)
+    if isinstance(declared, str):
+        return Outcome(entry, "skipped", declared)
+    operation, parameters = declared
     segment = parameters["conversation"]
     seen = Probe("a journaled request", segment, entry.body, entry.content_type)
     if seen.outside and 400 <= entry.status < 500:
