@@ -81,7 +81,9 @@ class Pipeline:
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
         self.hosts = HostPolicy(config.allowed_hosts)
-        self.upstream = None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout)
+        self.upstream = (
+            None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout, config.max_passing)
+        )
         # Secrets in what the journal shows: redacted on every route unless --show-secrets (schemas.is_secret).
         self.header_names = HeaderNames(config.show_secrets)
         # For every session: each body being read holds a server thread; each request worked on, a turn (waiting.py).
