@@ -37,7 +37,7 @@ from message_api_kit.contracts import checks, rules
 from message_api_kit.contracts.failures import CheckFailure, Unreachable
 from message_api_kit.contracts.probes import Probe
 from message_api_kit.contracts.rules import Known
-from message_api_kit.contracts.transport import Exchange, Transport, printable
+from message_api_kit.contracts.transport import Exchange, Transport, cut, printable
 from message_api_kit.schemas import Operation
 
 __all__ = ["Journaled", "Outcome", "ReplayReport", "read_journal", "replay"]
@@ -76,8 +76,8 @@ class Journaled:
         body = self.body.decode("utf-8", "replace")
         return (
             f"  journaled #{self.index}{where}: {self.method} {self.path}{'?' + self.query if self.query else ''}\n"
-            f"    {_cut(body)}\n"
-            f"  the fake:  {self.status}\n    {_cut(self.answer.decode('utf-8', 'replace'))}"
+            f"    {cut(body)}\n"
+            f"  the fake:  {self.status}\n    {cut(self.answer.decode('utf-8', 'replace'))}"
         )
 
 
@@ -350,7 +350,3 @@ def _id(answer: bytes) -> int | None:
         return None
     found = doc.get("id") if isinstance(doc, dict) else None
     return found if isinstance(found, int) and not isinstance(found, bool) else None
-
-
-def _cut(text: str, limit: int = 2000) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

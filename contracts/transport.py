@@ -143,17 +143,18 @@ class Exchange:
         )
         if self.status:
             answer = self.body.decode("utf-8", "replace")
-            shown = f"{self.status} {self.headers.get('content-type', '(no content-type)')}\n    {_cut(answer)}"
+            shown = f"{self.status} {self.headers.get('content-type', '(no content-type)')}\n    {cut(answer)}"
         else:
             shown = f"none ({self.error})"
         return (
-            f"  request: {self.method} {self.url}{headers}\n    {_cut(request)}\n"
+            f"  request: {self.method} {self.url}{headers}\n    {cut(request)}\n"
             f"  answer:  {shown}\n"
-            f"  reproduce: {_cut(self.curl(show_secrets))}"
+            f"  reproduce: {cut(self.curl(show_secrets))}"
         )
 
 
-def _cut(text: str) -> str:
+def cut(text: str) -> str:
+    """``text`` as a report shows a body: at most ``SHOWN`` characters, and how many there were."""
     return text if len(text) <= SHOWN else f"{text[:SHOWN]}... ({len(text)} characters)"
 
 

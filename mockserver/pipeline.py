@@ -319,10 +319,7 @@ class Pipeline:
         if length == 0:
             return Received(None, 0, b"")
         if not self.uploads.enter():
-            raise Busy(
-                f"{self.uploads.limit} requests are sending their bodies, each holding a thread;"
-                " try again in a moment (mockserver serve --max-uploads raises the limit)"
-            )
+            raise self._uploads_busy()
         timeout = self.upstream.timeout
         try:
             return receive(environ["wsgi.input"], length, time.monotonic() + timeout, keep)
@@ -387,10 +384,7 @@ class Pipeline:
         else:
             return b""
         if not self.uploads.enter():
-            return Busy(
-                f"{self.uploads.limit} requests are sending their bodies, each holding a thread;"
-                " try again in a moment (mockserver serve --max-uploads raises the limit)"
-            )
+            return self._uploads_busy()
         try:
             # A server that ends the stream itself (granian, a chunked body) reads it whole fastest with read():
             # granian's read(n) goes through a buffer; Werkzeug's own server must be told the length.
@@ -400,6 +394,13 @@ class Pipeline:
             self.uploads.leave()
         environ["wsgi.input"] = io.BytesIO(body)
         return body
+
+    def _uploads_busy(self) -> Busy:
+        """The refusal of a body past ``--max-uploads`` arriving at once, on the fake's own routes and passed-on."""
+        return Busy(
+            f"{self.uploads.limit} requests are sending their bodies, each holding a thread;"
+            " try again in a moment (mockserver serve --max-uploads raises the limit)"
+        )
 
     def _session(self, environ: WSGIEnvironment, origin: str | None) -> Store | MockError:
         """The store of the session the request names, or why not.
