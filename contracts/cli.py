@@ -226,11 +226,12 @@ class _Progress:
 @_exchange_bounds
 @click.option(
     "--fail-on",
-    type=click.Choice(["any", "contract"]),
-    default="any",
+    type=click.Choice(["contract", "choice", "any"]),
+    default="choice",
     show_default=True,
-    help="What fails the run: any difference, or only one where a side breaks what the doc decides.",
+    help="What fails the run: a side breaking the contract; that or a choice a profile copies; any difference.",
 )
+@click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSON report here.")
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write an HTML report here.")
 @click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
@@ -253,6 +254,7 @@ def diff_cli(
     timeout: float,
     max_answer_bytes: int,
     fail_on: str,
+    date_tolerance: float,
     json_path: Path | None,
     html_path: Path | None,
     junit_xml: Path | None,
@@ -269,7 +271,9 @@ def diff_cli(
         for url, given in ((base_url, headers), (fake_url, fake_headers))
     ]
     try:
-        report = run_diff(transports[0], transports[1], conversation, other_conversation, seed, max_examples, fail_on)
+        report = run_diff(
+            transports[0], transports[1], conversation, other_conversation, seed, max_examples, fail_on, date_tolerance
+        )
     except (Unreachable, BudgetExhausted) as exc:
         click.echo(f"contracts: error: {exc}", err=True)
         return 2

@@ -6,6 +6,11 @@ server's own: a reply names the parent that server made); every answer is reduce
 client can tell apart (status, media type, the fields and their JSON types, the values the
 doc leaves open, the form of ``parent``, the shape of an error body), ids and dates left out;
 then the two are compared request by request.
+
+Whether a difference is the contract's is not decided here: the contract's verdict on each
+side's exchange (``rules.judge``, the one a contract run, ``--watch`` and ``contracts replay``
+call) decides it. A difference is ``CONTRACT`` only where that verdict fails a side, so the
+diff and the run never disagree on what the contract is.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from message_api_kit import schemas
+from message_api_kit.contracts import rules
 from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import CREATE_MESSAGE, Probe, messages_path, parent_named
 from message_api_kit.contracts.rules import Known
@@ -31,11 +36,19 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
-#: A difference a consumer's code could notice on a request the doc defines, or a schema break.
+#: A side breaks the contract on this request: the contract run would fail it (``rules.judge``).
 CONTRACT = "contract"
-#: A difference in the real server's reading of a request whose outcome the doc leaves open:
-#: outside the documented domain, or one it may refuse or create (another conversation, a size).
+#: Both keep the contract and choose differently where the doc is silent, in a way a profile
+#: copies (``--write-profile``, then ``mockserver serve --profile``): a status, a media type, the
+#: shape of a message or of an error.
+CHOICE = "choice"
+#: Both keep the contract; the real server takes a request whose outcome the doc leaves open and
+#: the fake refuses it (or the other way round): its reading, which a profile records, never copies.
 LENIENT = "lenient"
+#: The contract's verdict on a side that keeps it, beside the other's failure.
+KEPT = "kept"
+#: What each ``--fail-on`` counts.
+COUNTED = {"contract": {CONTRACT}, "choice": {CONTRACT, CHOICE}, "any": {CONTRACT, CHOICE, LENIENT}}
 #: Fields whose values differ by nature between two servers (each server's own ids and clock).
 UNCOMPARED = frozenset({"id", "date", "parent.id", "author.id"})
 
@@ -184,8 +197,6 @@ class Seen:
     body_kind: str  # json-object, json-other, text, empty, none
     fields: dict[str, str]
     values: dict[str, Any]
-    #: A success whose body breaks message.json: a contract difference whatever the request.
-    breaks_schema: bool = False
 
 
 def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
@@ -211,43 +222,43 @@ def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
         if isinstance(doc.get("conversationId"), int):
             values["conversation"] = "the run's" if doc["conversationId"] == ids.conversation else "other"
     fields = {name: kind for name, kind in _fields(doc).items() if name not in UNCOMPARED}
-    schema = None if exchange.operation is None else exchange.operation.answer_schema(exchange.status)
-    breaks = 200 <= exchange.status < 300 and schema is not None and not schemas.validator(schema).is_valid(doc)
-    return Seen(exchange.status, exchange.content_type, "json-object", fields, values, breaks)
+    return Seen(exchange.status, exchange.content_type, "json-object", fields, values)
 
 
 @dataclass(frozen=True)
 class Difference:
-    """One way two answers to the same request differ, and whether it is a ``CONTRACT`` or a ``LENIENT`` one."""
+    """One way two answers to the same request differ, and its category: ``CONTRACT``, ``CHOICE`` or ``LENIENT``."""
 
     kind: str
     what: str
     real: Any
     fake: Any
-    category: str = CONTRACT
+    category: str = CHOICE
 
     @property
     def breaks_contract(self) -> bool:
-        """Whether a consumer's code could tell the two servers apart where the doc decides."""
+        """Whether a side breaks the contract on this request (the contract run would fail it)."""
         return self.category == CONTRACT
 
 
-def open_outcome(probe: Probe, known: Known) -> bool:
-    """Whether the doc leaves the outcome of this creation request to the server (the contract rules' sides).
+def category(broken: dict[str, CheckFailure], real: Seen, fake: Seen) -> str:
+    """The category of every difference on one request: ``broken`` holds each side the contract's verdict failed."""
+    if broken:
+        return CONTRACT
+    if (200 <= real.status < 300) != (200 <= fake.status < 300):
+        return LENIENT  # both kept the contract: the doc let each take or refuse it
+    return CHOICE
 
-    Outside the documented domain (``domain.outside``), or inside it where the doc, with what is
-    known, decides nothing (``rules.Known.decided``): a conversation other than the run's, a
-    reply to a message the run did not make, a body whose size the doc leaves open.
-    """
-    return bool(probe.outside) or known.decided(probe) is None
 
-
-def compare(real: Seen, fake: Seen, lenient: bool = False) -> list[Difference]:
-    """The differences between two answers to one request; ``lenient``: its outcome is the server's to choose."""
-    found = _differences(real, fake)
-    if not lenient or real.breaks_schema or fake.breaks_schema:
-        return found
-    return [Difference(d.kind, d.what, d.real, d.fake, LENIENT) for d in found]
+def compare(real: Seen, fake: Seen, broken: dict[str, CheckFailure] | None = None) -> list[Difference]:
+    """The differences between two answers to one request; ``broken``: the sides the contract's verdict failed."""
+    broken = broken or {}
+    kind = category(broken, real, fake)
+    found = [Difference(d.kind, d.what, d.real, d.fake, kind) for d in _differences(real, fake)]
+    if broken:  # said even where the reduced answers agree (an id, a date): the run fails it all the same
+        verdicts = {side: broken[side].title if side in broken else KEPT for side in ("real", "fake")}
+        found.insert(0, Difference("contract broken", "verdict", verdicts["real"], verdicts["fake"], CONTRACT))
+    return found
 
 
 def _differences(real: Seen, fake: Seen) -> list[Difference]:
@@ -299,6 +310,8 @@ class Pair:
     real: Exchange
     fake: Exchange
     differences: tuple[Difference, ...]
+    #: The contract's verdict on each side that breaks it, by side ("real", "fake").
+    broken: dict[str, CheckFailure] = field(default_factory=dict)
 
 
 @dataclass
@@ -310,7 +323,7 @@ class DiffReport:
     seed: int
     pairs: list[Pair] = field(default_factory=list)
     seconds: float = 0.0
-    fail_on: str = "any"
+    fail_on: str = "choice"
 
     def differing(self) -> list[Pair]:
         """The pairs whose answers differ in a way ``fail_on`` counts."""
@@ -318,7 +331,7 @@ class DiffReport:
 
     def counts(self, difference: Difference) -> bool:
         """Whether ``difference`` fails the run (``--fail-on``)."""
-        return self.fail_on == "any" or difference.breaks_contract
+        return difference.category in COUNTED[self.fail_on]
 
     @property
     def exit_code(self) -> int:
@@ -341,15 +354,17 @@ def run_diff(
     other_conversation: int | None,
     seed: int,
     examples: int = 10,
-    fail_on: str = "any",
+    fail_on: str = "choice",
+    date_tolerance: float = 300.0,
 ) -> DiffReport:
     """Run every program on both servers, step by step, and compare each pair of answers."""
     started = time.monotonic()
     report = DiffReport(real.base_url, fake.base_url, seed, fail_on=fail_on)
     # Each side keeps its own ids for the whole run; names are per program.
     real_ids, fake_ids = Ids(conversation, other_conversation), Ids(conversation, other_conversation)
-    # What the run knows of the real server, for the categories: its conversations, and the messages made there.
-    known = Known({conversation} if other_conversation is None else {conversation, other_conversation})
+    # What is known of each server, for the contract's verdict: its conversations, and the messages the diff made.
+    given = {conversation} if other_conversation is None else {conversation, other_conversation}
+    known = {"real": Known(set(given)), "fake": Known(set(given))}
     for program in programs(seed, examples):
         real_ids.named.clear()
         fake_ids.named.clear()
@@ -380,13 +395,17 @@ def run_diff(
                     if step.remember:
                         ids.named[step.remember] = created
                         names[created] = step.remember
-            probe = _probe(step.request_class, *requests["real"])
-            lenient = open_outcome(probe, known)
-            made = _created_id(answers["real"][0])
-            if made is not None and not probe.outside:
-                known.remember(made, int(probe.conversation))
-            differences = compare(answers["real"][1], answers["fake"][1], lenient)
-            report.pairs.append(Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences)))
+            broken: dict[str, CheckFailure] = {}
+            for side, (exchange, _) in answers.items():
+                try:
+                    probe = _probe(step.request_class, *requests[side])
+                    rules.judge_and_remember(probe, exchange, known[side], date_tolerance)
+                except CheckFailure as failure:
+                    broken[side] = failure
+            differences = compare(answers["real"][1], answers["fake"][1], broken)
+            report.pairs.append(
+                Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences), broken)
+            )
     report.seconds = time.monotonic() - started
     return report
 

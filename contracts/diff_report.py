@@ -1,9 +1,10 @@
 """What ``contracts diff`` found, for people and machines: terminal text, JSON, one HTML page, JUnit XML.
 
-Every rendering shows a difference the same way: its request class, kind, category (contract
-or lenient), the field, both values (``absent`` for a field one answer lacks, JSON otherwise),
-and one example: both answers pretty-printed whole (long ones cut between lines, never inside
-one), with the line of the differing field marked.
+Every rendering shows a difference the same way: its request class, kind, category
+(contract, choice or lenient), the field, both values (``absent`` for a field one answer
+lacks, JSON otherwise), and one example: both answers pretty-printed whole (long ones cut
+between lines, never inside one), with the line of the differing field marked, and for a
+contract one, which side the contract's verdict failed and why.
 """
 
 from __future__ import annotations
@@ -66,6 +67,16 @@ def _request(exchange: Exchange) -> str:
     return f"{exchange.method} {exchange.url}\nContent-Type: {content_type}\n\n{body}"
 
 
+def broken_lines(pair: Pair) -> list[str]:
+    """What the contract's verdict says of each side it failed on this request (``rules.judge``)."""
+    return [
+        f"the {side} server breaks the contract: {failure.title}"
+        + (f" ({failure.rule})" if failure.rule else "")
+        + f": {failure.detail}"
+        for side, failure in pair.broken.items()
+    ]
+
+
 def distinct(report: DiffReport) -> list[tuple[str, Difference, int]]:
     """Each distinct difference once (request class, kind and field), with how many requests showed it."""
     seen: dict[tuple[str, str, str], tuple[str, Difference, int]] = {}
@@ -105,6 +116,7 @@ def terminal(report: DiffReport) -> str:
         for request_class, pair in examples(report).items():
             said = ", ".join(f"{d.kind} ({d.what}, {d.category})" for d in pair.differences)
             lines += ["", f"{request_class}: {said}"]
+            lines += ["  " + line for line in broken_lines(pair)]
             lines += ["    " + line for line in _request(pair.real).splitlines()]
             for side, exchange in (("real", pair.real), ("fake", pair.fake)):
                 answer = answer_lines(exchange)
@@ -153,6 +165,7 @@ def _example(pair: Pair) -> dict[str, Any]:
     return {
         "request": _request(pair.real),
         "differences": [f"{d.kind}: {d.what} ({d.category})" for d in pair.differences],
+        "broken": broken_lines(pair),
         "real_answer": "\n".join(real),
         "fake_answer": "\n".join(fake),
         "real_marked": sorted(set().union(*(marked(real, d) for d in pair.differences))),
@@ -192,7 +205,7 @@ def write_html(report: DiffReport, path: Any) -> None:
     sections = []
     for n, request_class in enumerate(classes, start=1):
         ex = _example(examples(report)[request_class])
-        said = "".join(f"<li>{e(line)}" for line in ex["differences"])
+        said = "".join(f"<li>{e(line)}" for line in [*ex["broken"], *ex["differences"]])
         sections.append(
             f"<section id=c{n}><h2>{e(request_class)}</h2><ul>{said}</ul><h3>Request</h3><pre>{e(ex['request'])}</pre>"
             f"<div class=side><div><h3>Real server</h3>{_pre(ex['real_answer'], ex['real_marked'], 'real')}"
@@ -231,11 +244,12 @@ def write_junit(report: DiffReport, path: Any) -> None:
     by_class: dict[str, list[str]] = {}
     for pair in report.pairs:
         found = by_class.setdefault(pair.request_class, [])
-        found += [
+        counted = [
             f"{d.kind} ({d.category}): {d.what}: real {shown(d.real)}, fake {shown(d.fake)}"
             for d in pair.differences
             if report.counts(d)
         ]
+        found += counted + (broken_lines(pair) if counted else [])
     suite = ElementTree.Element(
         "testsuite",
         name="contracts diff",

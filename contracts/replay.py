@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from message_api_kit import schemas
-from message_api_kit.contracts import checks, rules
+from message_api_kit.contracts import rules
 from message_api_kit.contracts.failures import CheckFailure, Unreachable
 from message_api_kit.contracts.probes import Probe
 from message_api_kit.contracts.rules import Known
@@ -285,11 +285,7 @@ def _replayed(entry: Journaled, journal: _Journal, transport: Transport, known: 
     probe = Probe("a journaled request", str(conversation), body, entry.content_type)
     outcome = Outcome(entry, "passed", exchange=exchange)
     try:
-        message = rules.judge(probe, exchange, known, tolerance)
-        if message is not None and not probe.outside:
-            reading = checks.expected(probe)
-            assert reading is not None  # judged created: the doc reads one message from the request
-            known.made(exchange, reading, message)
+        rules.judge_and_remember(probe, exchange, known, tolerance)
     except CheckFailure as failure:
         outcome.status, outcome.reason, outcome.detail, outcome.rule = (
             "failed",

@@ -19,7 +19,7 @@ from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import Probe, Reading
 from message_api_kit.contracts.transport import Exchange
 
-__all__ = ["CREATED", "REFUSED", "Known", "judge"]
+__all__ = ["CREATED", "REFUSED", "Known", "judge", "judge_and_remember"]
 
 #: What the doc decides of a request: the one message it reads, or a refusal (any 4xx).
 CREATED = "created"
@@ -97,4 +97,17 @@ def judge(probe: Probe, exchange: Exchange, known: Known, date_tolerance: float)
         message = checks.judged_inside(exchange, probe, refusable=known.decided(probe) != CREATED)
     if message is not None:
         checks.dated_now(exchange, message, date_tolerance)
+    return message
+
+
+def judge_and_remember(probe: Probe, exchange: Exchange, known: Known, date_tolerance: float) -> dict[str, Any] | None:
+    """``judge``, then a message made inside the domain remembered in ``known`` (which judges R3 and B5).
+
+    For whoever judges exchanges one after another with nothing else keeping state: a replay, a diff.
+    """
+    message = judge(probe, exchange, known, date_tolerance)
+    if message is not None and not probe.outside:
+        reading = checks.expected(probe)
+        assert reading is not None  # judged created: the doc reads one message from the request
+        known.made(exchange, reading, message)
     return message

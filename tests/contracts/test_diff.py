@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,9 @@ from message_api_kit.contracts.transport import Transport
 from message_api_kit.mockserver import MockConfig, create_app
 from message_api_kit.mockserver.profile import Profile
 from tests.conftest import contract_seeds
+from tests.contracts.broken_fakes import BROKEN_FAKES
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
+from tests.contracts.test_catches_broken_fakes import run_against
 
 REAL, FAKE = "http://127.0.0.1", "http://localhost"
 
@@ -90,7 +93,7 @@ def test_after_calibration_with_its_profile_the_fake_answers_as_the_real_server_
     assert diff(DIFFERENT_FAKES[name](), calibrated).groups() == {}
 
 
-def test_what_a_profile_cannot_copy_stays_reported_as_lenient_and_fail_on_contract_passes():
+def test_what_a_profile_cannot_copy_stays_reported_as_lenient_and_the_default_passes():
     # FastAPI-like: its lenient parser reads inputs the fake refuses; a profile records, not copies, them.
     real = LENIENT_FAKES["fastapi-like"]
     learned = observe(diff(real()))
@@ -99,45 +102,105 @@ def test_what_a_profile_cannot_copy_stays_reported_as_lenient_and_fail_on_contra
     assert set(after.groups()) == {("lenient: byte-order mark", "accepted by one, refused by the other")}
     [(_, difference)] = after.groups()[("lenient: byte-order mark", "accepted by one, refused by the other")]
     assert difference.category == "lenient"  # a request outside the documented domain: the server's reading
-    after.fail_on = "contract"
-    assert after.exit_code == 0
+    assert after.fail_on == "choice" and after.exit_code == 0  # the default: a calibrated fake diffs green
     after.fail_on = "any"
     assert after.exit_code == 1
 
 
-def test_a_difference_a_client_notices_inside_the_domain_counts_until_calibrated():
+def test_a_choice_the_doc_leaves_open_counts_by_default_until_calibrated_and_never_as_contract():
     real = DIFFERENT_FAKES["created-with-200"]
     before = diff(real())
-    before.fail_on = "contract"
-    assert before.exit_code == 1  # 200 against 201 for a valid creation: a client's code can tell them apart
+    assert before.exit_code == 1  # 200 against 201: the doc allows both; the fake is not yet calibrated
     categories = {
         (request_class, d.category) for (request_class, _), found in before.groups().items() for _, d in found
     }
-    assert categories == {
-        ("root", "contract"),
-        ("reply", "contract"),
-        ("lenient: unknown fields", "lenient"),
-        ("lenient: duplicate keys", "lenient"),
-    }
+    assert categories == {(c, "choice") for c in CREATIONS}
+    before.fail_on = "contract"
+    assert before.exit_code == 0  # a contract run passes a server answering 200: so does the diff
     after = diff(real(), create_app(MockConfig(profile=Profile.from_json(observe(before)))))
-    after.fail_on = "contract"
     assert after.groups() == {} and after.exit_code == 0
 
 
-def test_a_request_the_doc_lets_a_server_refuse_or_create_differs_leniently():
-    # /conversations/-1/messages: inside the domain, and the server's to refuse (404 in the fake) or create.
-    def accepts_any_conversation(environ, start_response):  # a server that creates in conversation -1
-        app = create_app(MockConfig())
-        environ = {**environ, "PATH_INFO": environ["PATH_INFO"].replace("/-1/", "/7/")}
-        return app(environ, start_response)
+def _categories(report: DiffReport, request_class: str) -> set[str]:
+    return {d.category for (name, _), found in report.groups().items() if name == request_class for _, d in found}
 
-    found = [
-        (kind, d.category)
-        for (_, kind), pairs in diff(accepts_any_conversation).groups().items()
-        for pair, d in pairs
-        if "/-1/" in pair.real.url
-    ]
-    assert found == [("accepted by one, refused by the other", "lenient")]
+
+@pytest.mark.parametrize(
+    ("server", "request_class", "category"),
+    [
+        # {"message": 5} created with "message": 5: outside the domain, a whole creation; the run notes it.
+        ("message-scalars-coerced", "invalid body", "lenient"),
+        # A string parent_id taken (as a root): outside the domain; the run notes it.
+        ("odd-parent-id-ignored", "lenient: parent_id as a string", "lenient"),
+        # A string parent_id read as the message it spells, in the other conversation: its 409, the fake's 422.
+        ("coercing-parent-id", "lenient: parent_id as a string", "choice"),
+        # Every refusal as a 422 with {"detail"}: the doc defines no error, so any 4xx keeps it.
+        ("fastapi-like", "parent in another conversation", "choice"),
+    ],
+)
+def test_the_diff_calls_contract_only_what_a_contract_run_fails(server, request_class, category):
+    report = diff(LENIENT_FAKES[server]())
+    assert _categories(report, request_class) == {category}
+    assert not any(pair.broken for pair in report.pairs)
+
+
+CORRECT = {**LENIENT_FAKES, **DIFFERENT_FAKES}
+
+
+@pytest.mark.parametrize("name", sorted(CORRECT))
+def test_no_correct_server_shows_a_contract_difference(name):
+    # Servers the contract run passes (tests/contracts/test_lenient_servers.py): the diff agrees.
+    report = diff(CORRECT[name]())
+    assert [pair.broken for pair in report.pairs if pair.broken] == []
+    report.fail_on = "contract"
+    assert report.exit_code == 0
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_FAKES))
+def test_a_contract_difference_is_one_the_run_fails_the_real_server_for(name):
+    report = diff(BROKEN_FAKES[name]())
+    titles = {pair.broken["real"].title for pair in report.pairs if "real" in pair.broken}
+    assert not any("fake" in pair.broken for pair in report.pairs)  # the fake keeps the contract
+    if titles:  # the defect shows on the diff's requests: a contract run fails the server too
+        assert run_against(BROKEN_FAKES[name](), seed=0).exit_code == 1
+        report.fail_on = "contract"
+        assert report.exit_code == 1
+
+
+def test_a_contract_difference_says_which_side_broke_the_contract_and_why():
+    from message_api_kit.contracts import diff_report
+
+    report = diff(BROKEN_FAKES["conversation-id-off-by-one"]())
+    text = diff_report.terminal(report)
+    assert "the real server breaks the contract: wrong conversationId (R5): posted to 1, answer says 2" in text
+    assert "contract" in {d.category for pair in report.pairs for d in pair.differences}
+
+
+def test_a_request_the_doc_lets_a_server_refuse_or_create_differs_leniently():
+    # A reply to a message the diff never made: only the server knows whether it exists. This one
+    # has every message (it makes up the parent first), so it creates what the fake refuses.
+    fake = create_app()
+    admin = httpx.Client(transport=httpx.WSGITransport(app=fake), base_url=REAL)
+
+    def has_every_parent(environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            parent = json.loads(body).get("parent_id")
+        except (ValueError, AttributeError):
+            parent = None
+        if isinstance(parent, int) and admin.get(f"/__mock__/messages/{parent}").status_code == 404:
+            conversation = int(environ["PATH_INFO"].split("/")[2])
+            made_up = {"messages": [{"id": parent, "conversation": conversation, "message": "made up"}]}
+            assert admin.post("/__mock__/seed", json=made_up).is_success
+        return fake(environ, start_response)
+
+    report = diff(has_every_parent)
+    found = {(kind, d.category) for (request_class, kind), pairs in report.groups().items() for _, d in pairs}
+    assert ("accepted by one, refused by the other", "lenient") in found
+    assert {request_class for request_class, _ in report.groups()} == {"unknown parent"}
+    report.fail_on = "contract"
+    assert report.exit_code == 0
 
 
 def test_the_cli_writes_every_report_and_a_profile_the_fake_serves(tmp_path, capsys):
