@@ -10,11 +10,19 @@ from flask import Request, Response, request
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
-from message_api_kit.mockserver.errors import BadParameter, MockError, NotFound, from_store
+from message_api_kit.mockserver.errors import (
+    BadParameter,
+    MalformedJson,
+    MockError,
+    NotFound,
+    SchemaViolation,
+    UnsupportedMediaType,
+    from_store,
+)
 from message_api_kit.mockserver.profile import Profile
 from message_api_kit.mockserver.render import json_text_response, message_text, shape_of
 from message_api_kit.mockserver.requests import SessionRequest
-from message_api_kit.mockserver.store import NotStored, Store, StoreError
+from message_api_kit.mockserver.store import Misplaced, NotStored, Store, StoreError
 from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, read_json
 
 #: Where WSGI puts the ``X-Mock-User`` header.
@@ -70,8 +78,8 @@ def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[
         try:
             made = create(conversation)
         except (MockError, StoreError) as error:
-            problem = (error if isinstance(error, MockError) else from_store(error)).problem()
-            refused = profile.refused(problem)
+            detail = str((error if isinstance(error, MockError) else from_store(error)).problem().get("detail", ""))
+            refused = profile.refused(refusal_class(conversation, error), detail)
             if refused is None:
                 raise
             return _answer(refused)
@@ -79,6 +87,31 @@ def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[
         return made
 
     return create_as_profiled
+
+
+#: A refusal's class by the fake's error: what was wrong with the body (the path is read first).
+_BODY_CLASSES: tuple[tuple[type[Exception], str], ...] = (
+    (MalformedJson, "malformed-json"),
+    (SchemaViolation, "invalid-body"),
+    (UnsupportedMediaType, "not-json"),
+)
+
+
+def refusal_class(conversation: str, error: Exception) -> str | None:
+    """The refusal class (``profile.CLASSES``) of a creation refused with ``error``: what is wrong with the
+    request, as ``contracts diff`` names its requests, never which answer the fake chose (its 404 answers a
+    conversation segment that is no id and a parent that does not exist alike). None: no class of the diff's
+    (a conversation that does not exist, an unknown user, a body too large): the fake answers it its own way."""
+    try:
+        parse_id(conversation, "conversation")
+    except NotFound:
+        return "bad-conversation-id"
+    for kind, name in _BODY_CLASSES:
+        if isinstance(error, kind):
+            return name
+    if isinstance(error, StoreError) and error.field == "parent_id":
+        return "parent-elsewhere" if isinstance(error, Misplaced) else "unknown-parent"
+    return None
 
 
 def _answer(answer: tuple[int, str, bytes]) -> Response:

@@ -17,15 +17,16 @@ from typing import Any
 
 from message_api_kit.mockserver.shape import Shape
 
-#: The fake's problem types (errors.py slugs) and the refusal class each answers.
-CLASSES = {
-    "malformed-json": "malformed-json",
-    "schema-violation": "invalid-body",
-    "unsupported-media-type": "not-json",
-    "bad-parameter": "bad-conversation-id",
-    "not-found": "unknown-parent",
-    "conflict": "parent-elsewhere",
-}
+#: The refusal classes a profile answers (schemas/profile.json): what is wrong with a request, whatever
+#: answer the fake itself would give (``api.refusal_class`` reads a request's class).
+CLASSES = (
+    "malformed-json",
+    "invalid-body",
+    "not-json",
+    "bad-conversation-id",
+    "unknown-parent",
+    "parent-elsewhere",
+)
 DETAIL = "{detail}"
 
 #: An answer: status, media type, body bytes.
@@ -66,11 +67,11 @@ class Profile:
             return None
         return None if rule is None else _answer(rule, "")
 
-    def refused(self, problem: dict[str, Any]) -> Answer | None:
-        """A refused creation (the fake's problem document) as its class is answered; None if the profile is silent."""
-        slug = str(problem.get("type", "")).rsplit(":", 1)[-1]
-        rule = self.rejections.get(CLASSES.get(slug, ""))
-        return None if rule is None else _answer(rule, str(problem.get("detail", "")))
+    def refused(self, refusal_class: str | None, detail: str) -> Answer | None:
+        """A refused creation of ``refusal_class`` as the real server answers that class (``detail``: the fake's
+        words, for what varied in its answers); None if the profile is silent on it."""
+        rule = None if refusal_class is None else self.rejections.get(refusal_class)
+        return None if rule is None else _answer(rule, detail)
 
 
 def _answer(rule: dict[str, Any], detail: str) -> Answer:

@@ -313,6 +313,33 @@ def _error_body(shape: str) -> Callable[[int, dict[str, Any] | None], tuple[int,
     return rewrite
 
 
+def _errors_by_class(app: WsgiApp) -> WsgiApp:
+    """A stack whose router answers a conversation segment that is no number with its own HTML 404 before any
+    handler runs, and whose handler answers each refusal its own way (Rails-like: error codes in objects)."""
+    codes = {400: (400, "bad_json"), 422: (400, "invalid"), 404: (404, "no_parent"), 409: (422, "parent_elsewhere")}
+
+    def rewrite(status: int, doc: dict[str, Any] | None) -> tuple[int, str, bytes] | None:
+        if status == 415:
+            return 415, "text/plain", b"Unsupported Media Type"
+        if status not in codes:
+            return None
+        code, name = codes[status]
+        detail = (doc or {}).get("detail", "")
+        return code, "application/json", json.dumps({"error": {"code": name, "message": detail}}).encode()
+
+    answering = _answering(app, rewrite)
+
+    def wsgi(environ: Environ, start_response: Any) -> Iterable[bytes]:
+        parts = environ["PATH_INFO"].split("/")
+        if len(parts) > 2 and parts[1] == "conversations" and not parts[2].isdigit():
+            page = b"<!DOCTYPE html><title>Not Found</title><h1>Not Found</h1>"
+            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8")])
+            return [page]
+        return answering(environ, start_response)
+
+    return wsgi
+
+
 def _both(*rewrites: Callable[[int, dict[str, Any] | None], tuple[int, str, bytes] | None]) -> Any:
     def rewrite(status: int, doc: dict[str, Any] | None) -> tuple[int, str, bytes] | None:
         for each in rewrites:
@@ -364,5 +391,6 @@ DIFFERENT_FAKES: dict[str, Callable[[], WsgiApp]] = {
     "errors-as-plain-text-400": lambda: _answering(create_app(), _error_body("text")),
     "errors-as-error-objects": lambda: _answering(create_app(), _error_body("error")),
     "errors-as-detail-objects": lambda: _answering(create_app(), _error_body("detail")),
+    "errors-by-class": lambda: _errors_by_class(create_app()),
     "type-message": lambda: _answering(create_app(), _type_message),
 }

@@ -85,7 +85,7 @@ def test_a_type_difference_names_both_values():
     assert (difference.what, difference.real, difference.fake) == ("type", "message", "text")
 
 
-@pytest.mark.parametrize("name", [*sorted(EXPECTED), "errors-as-plain-text-400", "errors-as-detail-objects"])
+@pytest.mark.parametrize("name", sorted(DIFFERENT_FAKES))
 def test_after_calibration_with_its_profile_the_fake_answers_as_the_real_server_does(name):
     learned = observe(diff(DIFFERENT_FAKES[name]()))
     schemas.validator("profile").validate(learned)
@@ -272,4 +272,53 @@ def test_the_refusal_classes_are_named_alike_by_the_schema_the_diff_and_the_fake
     from message_api_kit.mockserver.profile import CLASSES
 
     declared = set(schemas.load("profile")["properties"]["rejections"]["propertyNames"]["enum"])
-    assert set(REJECTIONS.values()) == declared == set(CLASSES.values())
+    assert set(REJECTIONS.values()) == declared == set(CLASSES)
+
+
+def _fresh_request_of_each_class(client: httpx.Client) -> dict[str, tuple[str, str, bytes, str]]:
+    """A request of each refusal class with bytes the diff never sends (its parents made on ``client``'s server)."""
+    elsewhere = client.post("/conversations/2/messages", json={"message": "over there"}).json()["id"]
+    body = json.dumps({"message": "fine"}).encode()
+    return {
+        "malformed-json": ("POST", "/conversations/1/messages", b'{"message": "cut', "application/json"),
+        "invalid-body": ("POST", "/conversations/1/messages", b'{"message": ["a", "list"]}', "application/json"),
+        "not-json": ("POST", "/conversations/1/messages", b"<message>hi</message>", "application/xml"),
+        "bad-conversation-id": ("POST", "/conversations/xyz/messages", body, "application/json"),
+        "unknown-parent": (
+            "POST",
+            "/conversations/1/messages",
+            b'{"message": "r", "parent_id": 987654}',
+            "application/json",
+        ),
+        "parent-elsewhere": (
+            "POST",
+            "/conversations/1/messages",
+            json.dumps({"message": "r", "parent_id": elsewhere}).encode(),
+            "application/json",
+        ),
+    }
+
+
+def _as_seen(answer: httpx.Response) -> tuple[int, str, Any]:
+    try:
+        doc = answer.json()
+        shape: Any = sorted(doc) if isinstance(doc, dict) else type(doc).__name__
+    except ValueError:
+        shape = "text"
+    return answer.status_code, answer.headers.get("content-type", ""), shape
+
+
+@pytest.mark.parametrize("name", sorted(DIFFERENT_FAKES))
+def test_a_calibrated_fake_answers_each_refusal_class_as_the_real_server_on_requests_the_diff_never_sent(name):
+    learned = observe(diff(DIFFERENT_FAKES[name]()))
+    calibrated = create_app(MockConfig(profile=Profile.from_json(learned)))
+    answers: dict[str, dict[str, tuple[int, str, Any]]] = {}
+    for side, app in (("real", DIFFERENT_FAKES[name]()), ("fake", calibrated)):
+        with httpx.Client(transport=httpx.WSGITransport(app=app), base_url=REAL) as client:
+            requests = _fresh_request_of_each_class(client)
+            assert set(requests) == set(learned["rejections"])  # every class the diff observed, and no other
+            answers[side] = {
+                refusal: _as_seen(client.request(method, path, content=content, headers={"Content-Type": media}))
+                for refusal, (method, path, content, media) in requests.items()
+            }
+    assert answers["fake"] == answers["real"]
