@@ -12,7 +12,7 @@ class CheckFailure(AssertionError):
     """A broken rule: a short ``title``, a ``detail`` saying what was seen, and the exchanges that show it.
 
     ``rule`` is the DERIVATION.md row the failure breaks, where one row owns it: the report
-    shows a cause once, under the check that enforces its row (``runner.one_cause_one_failure``).
+    shows a cause once, under the check that enforces its row (``causes.Causes``).
     """
 
     def __init__(self, title: str, detail: str, *exchanges: Exchange, rule: str = "") -> None:

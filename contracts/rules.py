@@ -37,6 +37,8 @@ class Known:
     #: How many messages are remembered, the oldest forgotten first (None: all). A forgotten parent is one
     #: the server may refuse or take, as one never seen: fewer verdicts, never a false one.
     remembered: int | None = None
+    #: Ids seen given to two messages: a reply naming one names an ambiguous parent (``causes.explained``).
+    repeated: set[int] = field(default_factory=set)
 
     def decided(self, probe: Probe) -> str | None:
         """What the doc decides of a request inside the domain, as far as is known: ``CREATED``, ``REFUSED``,
@@ -72,6 +74,7 @@ class Known:
         made = message.get("id")
         if isinstance(made, int) and not isinstance(made, bool):
             if made in self.messages:
+                self.repeated.add(made)
                 raise CheckFailure("id repeated", f"id {made} was given to two messages", exchange, rule="R3")
             self.remember(made, reading.conversation)
         self.conversations.add(reading.conversation)

@@ -18,6 +18,7 @@ from hypothesis.errors import Flaky
 
 from message_api_kit.contracts import checks
 from message_api_kit.contracts.catalog import CHECKS, ContractCheck
+from message_api_kit.contracts.causes import Causes, repeated_ids
 from message_api_kit.contracts.context import Context, Note
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 from message_api_kit.contracts.probes import CREATE_MESSAGE
@@ -340,13 +341,19 @@ def run(
         run_seed,
         strict=config.strict,
     )
+    selected = config.selected()
+    # Causes are settled as each check ends, so the live line says what the summary will. Under --exit-first
+    # nothing waits for a check still to run: the run may stop before it.
+    will_run = [c for c in selected if not (c.needs_other and config.other_conversation is None)]
+    causes = Causes([] if config.exit_first else will_run)
     try:
         report.unreachable = _first_creation(ctx)
         if report.unreachable is None:
-            for check in config.selected():
+            for check in selected:
                 if on_start is not None:
                     on_start(check)
                 result = _run_check(ctx, config, check)
+                causes.settle(result, repeated_ids((i for i, _ in ctx.created_ids), ctx.known.repeated))
                 report.results.append(result)
                 if on_result is not None:
                     on_result(result)
@@ -357,10 +364,19 @@ def run(
     finally:
         report.notes = list(ctx.notes.values())
         report.throttled, report.waited = transport.throttled, transport.waited
-        one_cause_one_failure(report.results)
+        _put_back(causes, report.results)
         if client is None:
             transport.close()
     return report
+
+
+def _put_back(causes: Causes, results: list[CheckResult]) -> None:
+    """Causes left waiting for a check the run never reached go back to the check that saw them."""
+    by_name = {r.check.name: r for r in results}
+    for failure, seer in causes.unsettled():
+        result = by_name[seer]
+        result.failures.append(failure)
+        result.status = "failed" if result.status == "passed" else result.status
 
 
 def _first_creation(ctx: Context) -> str | None:
@@ -386,47 +402,6 @@ def _first_creation(ctx: Context) -> str | None:
     with contextlib.suppress(CheckFailure):  # else the checks say what is wrong, with an anchor of their own
         ctx.adopt_anchor(ctx.conversation, exchange, checks.created(exchange))
     return None
-
-
-def _rows(reference: str) -> set[str]:
-    """The DERIVATION.md rows a check's reference names: ``"R1, R2, N1-N5"`` is R1, R2 and N1 to N5."""
-    rows: set[str] = set()
-    for part in reference.replace(" ", "").split(","):
-        first, _, last = part.partition("-")
-        if last and first[:1] == last[:1] and first[1:].isdigit() and last[1:].isdigit():
-            rows.update(f"{first[0]}{n}" for n in range(int(first[1:]), int(last[1:]) + 1))
-        else:
-            rows.add(part)
-    return rows
-
-
-def one_cause_one_failure(results: list[CheckResult]) -> None:
-    """Show each cause (a failure's title) once, under the check that owns it; the others say where it is.
-
-    The owner is, of the checks that saw the cause, the first that enforces its DERIVATION.md row
-    (dates in milliseconds are the ``date`` check's, whichever check created the message), else
-    the first that saw it. A check left with no failure of its own passes, and says what it also saw.
-    """
-    seen: dict[str, list[CheckResult]] = {}
-    for result in results:
-        for failure in result.failures:
-            seen.setdefault(failure.title, []).append(result)
-    for title, results_seeing in seen.items():
-        if len(results_seeing) < 2:
-            continue
-        rule = next(f.rule for f in results_seeing[0].failures if f.title == title)
-        owner = next((r for r in results_seeing if rule and rule in _rows(r.check.reference)), results_seeing[0])
-        others = [r for r in results_seeing if r is not owner]
-        owner.also_seen[title] = [r.check.name for r in others]
-        for other in others:
-            other.failures = [f for f in other.failures if f.title != title]
-            other.reported_under.append((title, owner.check.name))
-            if not other.failures and other.status == "failed":
-                other.status = "passed"
-    for result in results:
-        if result.reported_under:
-            also = "; ".join(f"{title} (reported under {owner})" for title, owner in result.reported_under)
-            result.reason = f"{result.reason}; also saw: {also}" if result.reason else f"also saw: {also}"
 
 
 def _run_check(ctx: Context, config: RunConfig, check: ContractCheck) -> CheckResult:

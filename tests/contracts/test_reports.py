@@ -52,7 +52,7 @@ def test_no_answer_before_any_check_is_exit_2_in_one_line(close, capsys):
     server = SilentServer(close)
     code = main(["--base-url", server.url, "--conversation", "1", "--timeout", "0.5"])
     captured = capsys.readouterr()
-    assert code == 2
+    assert code == 2, captured.err
     assert captured.err.startswith("contracts: error: no answer from") and captured.err.count("\n") == 1
     assert "Traceback" not in captured.err + captured.out
 
@@ -292,3 +292,59 @@ def test_a_rate_limit_met_is_said_in_the_summary_and_the_junit_file_never_a_fail
     assert "rate limit met" in ET.parse(junit).getroot().find("system-out").text
     quiet = in_process(create_app(), seed=0, max_examples=3)
     assert quiet.throttled == 0 and "rate limit" not in quiet.summary()
+
+
+def _failed_everywhere(name, capsys, request, tmp_path):
+    """The checks a run against the broken fake ``name`` fails, as each place a user reads says it."""
+    from message_api_kit.mockserver import LiveServer
+
+    target = ["--conversation", "1", "--other-conversation", "2", "--seed", "0", "--max-examples", "8"]
+    junit = tmp_path / "contracts.xml"
+    with LiveServer(BROKEN_FAKES[name]()) as live:
+        code = main(["--base-url", live.url, *target, "--junit-xml", str(junit)])
+    out = capsys.readouterr().out
+    live_lines = {line.split()[1] for line in out.splitlines() if line.startswith("  failed ")}
+    summary = {line.split()[1] for line in out.splitlines() if line.startswith("  FAILED ")}
+    xml = {case.get("name") for case in ET.parse(junit).iter("testcase") if case.find("failure") is not None}
+    # pytester only now: it takes modules imported after it starts out of sys.modules when it ends,
+    # and httpx would then meet httpcore errors of classes it does not know.
+    pytester = request.getfixturevalue("pytester")
+    pytester.makepyfile(
+        "from message_api_kit.contracts.testing import contract_tests\n\ntest_contract = contract_tests()\n"
+    )
+    with LiveServer(BROKEN_FAKES[name]()) as live:
+        plugin = pytester.runpytest_subprocess(
+            "--contract-base-url",
+            live.url,
+            "--contract-conversation",
+            "1",
+            "--contract-other-conversation",
+            "2",
+            "--contract-seed",
+            "0",
+            "--contract-max-examples",
+            "8",
+            "-p",
+            "no:randomly",
+            "-rf",
+        )
+    plugin_failed = {
+        line.split("[", 1)[1].split("]", 1)[0] for line in plugin.outlines if line.startswith("FAILED ") and "[" in line
+    }
+    return code, live_lines, summary, xml, plugin_failed, out
+
+
+@pytest.mark.slow
+def test_ids_that_repeat_are_one_failure_in_the_live_lines_the_summary_the_junit_file_and_the_plugin(
+    capsys, request, tmp_path
+):
+    # Before: three failures (replies, cross-conversation-parent, unique-ids); the live line said
+    # "failed unique-ids" where the summary said it passed, and the plugin failed it.
+    code, live_lines, summary, xml, plugin_failed, out = _failed_everywhere(
+        "ids-per-conversation", capsys, request, tmp_path
+    )
+    assert code == 1
+    assert len(live_lines) == 1, out  # one cause: the parents that replies name are ambiguous because ids repeat
+    assert live_lines == summary == xml == plugin_failed, (live_lines, summary, xml, plugin_failed)
+    assert "FAILED" in out and ": id repeated" in out
+    assert "id repeated (reported under" in out  # the other checks that saw it say where it is
