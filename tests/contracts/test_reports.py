@@ -295,7 +295,8 @@ def test_a_rate_limit_met_is_said_in_the_summary_and_the_junit_file_never_a_fail
 
 
 def _failed_everywhere(name, capsys, request, tmp_path):
-    """The checks a run against the broken fake ``name`` fails, as each place a user reads says it."""
+    """What a run against the broken fake ``name`` fails, as each place a user reads says it: by place, the
+    set of (check, title) failed."""
     from message_api_kit.mockserver import LiveServer
 
     target = ["--conversation", "1", "--other-conversation", "2", "--seed", "0", "--max-examples", "8"]
@@ -303,48 +304,66 @@ def _failed_everywhere(name, capsys, request, tmp_path):
     with LiveServer(BROKEN_FAKES[name]()) as live:
         code = main(["--base-url", live.url, *target, "--junit-xml", str(junit)])
     out = capsys.readouterr().out
-    live_lines = {line.split()[1] for line in out.splitlines() if line.startswith("  failed ")}
-    summary = {line.split()[1] for line in out.splitlines() if line.startswith("  FAILED ")}
-    xml = {case.get("name") for case in ET.parse(junit).iter("testcase") if case.find("failure") is not None}
+    titled = {}  # check -> titles, from the failure texts ("FAILED <check> (<rows>): <title>")
+    for line in out.splitlines():
+        if line.startswith("FAILED "):
+            check, _, title = line.removeprefix("FAILED ").partition(": ")
+            titled.setdefault(check.split(" (")[0], set()).add(title)
+    places = {
+        "live line": {line.split()[1] for line in out.splitlines() if line.startswith("  failed ")},
+        "summary": {line.split()[1] for line in out.splitlines() if line.startswith("  FAILED ")},
+        "failure text": set(titled),
+        "junit": {c.get("name") for c in ET.parse(junit).iter("testcase") if c.find("failure") is not None},
+    }
+    junit_titles = {
+        c.get("name"): c.find("failure").get("message")
+        for c in ET.parse(junit).iter("testcase")
+        if c.find("failure") is not None
+    }
     # pytester only now: it takes modules imported after it starts out of sys.modules when it ends,
     # and httpx would then meet httpcore errors of classes it does not know.
     pytester = request.getfixturevalue("pytester")
     pytester.makepyfile(
         "from message_api_kit.contracts.testing import contract_tests\n\ntest_contract = contract_tests()\n"
     )
+    plugin_target = ["--contract-conversation", "1", "--contract-other-conversation", "2", "--contract-seed", "0"]
     with LiveServer(BROKEN_FAKES[name]()) as live:
         plugin = pytester.runpytest_subprocess(
-            "--contract-base-url",
-            live.url,
-            "--contract-conversation",
-            "1",
-            "--contract-other-conversation",
-            "2",
-            "--contract-seed",
-            "0",
-            "--contract-max-examples",
-            "8",
-            "-p",
-            "no:randomly",
-            "-rf",
+            "--contract-base-url", live.url, *plugin_target, "--contract-max-examples", "8", "-p", "no:randomly"
         )
-    plugin_failed = {
-        line.split("[", 1)[1].split("]", 1)[0] for line in plugin.outlines if line.startswith("FAILED ") and "[" in line
+    places["plugin"] = {
+        line.split("[", 1)[1].split("]", 1)[0]
+        for line in plugin.outlines
+        if line.startswith("FAILED ") and "test_contract[" in line
     }
-    return code, live_lines, summary, xml, plugin_failed, out
+    plugin_text = "\n".join(plugin.outlines)
+    for check, titles in titled.items():
+        assert junit_titles[check] in titles
+        for title in titles:
+            assert f"FAILED {check} (" in plugin_text and f"): {title}" in plugin_text
+    return code, places, titled, out
 
 
 @pytest.mark.slow
-def test_ids_that_repeat_are_one_failure_in_the_live_lines_the_summary_the_junit_file_and_the_plugin(
-    capsys, request, tmp_path
+@pytest.mark.parametrize(
+    ("name", "cause"),
+    [
+        # Before: three failures (replies, cross-conversation-parent, unique-ids); the live line said
+        # "failed unique-ids" where the summary said it passed, and the plugin failed it.
+        ("ids-per-conversation", "id repeated"),
+        # Seen by every check that creates; the date check owns R10, though others run first.
+        ("date-in-milliseconds", "date is not now"),
+        # A 500 for a valid request is a server error in every title, never "creation refused".
+        ("crash-on-long-message", "server error"),
+    ],
+)
+def test_a_cause_is_one_failure_in_the_live_lines_the_summary_the_junit_file_and_the_plugin(
+    name, cause, capsys, request, tmp_path
 ):
-    # Before: three failures (replies, cross-conversation-parent, unique-ids); the live line said
-    # "failed unique-ids" where the summary said it passed, and the plugin failed it.
-    code, live_lines, summary, xml, plugin_failed, out = _failed_everywhere(
-        "ids-per-conversation", capsys, request, tmp_path
-    )
+    code, places, titled, out = _failed_everywhere(name, capsys, request, tmp_path)
     assert code == 1
-    assert len(live_lines) == 1, out  # one cause: the parents that replies name are ambiguous because ids repeat
-    assert live_lines == summary == xml == plugin_failed, (live_lines, summary, xml, plugin_failed)
-    assert "FAILED" in out and ": id repeated" in out
-    assert "id repeated (reported under" in out  # the other checks that saw it say where it is
+    assert len(places["summary"]) == 1, out  # one cause, one failing check
+    assert len(set(map(frozenset, places.values()))) == 1, places  # the same check failed everywhere
+    [titles] = titled.values()
+    assert titles == {cause}, out
+    assert f"{cause} (reported under" in out  # the other checks that saw it pass and say where it is
