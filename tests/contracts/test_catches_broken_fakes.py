@@ -18,9 +18,9 @@ def run_against(app, seed=0, **config):
 
 
 @pytest.mark.parametrize("seed", contract_seeds())
-@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
-def test_the_correct_fake_passes_every_check(seed, strict):
-    report = run_against(create_app(), seed, strict=strict)
+def test_the_correct_fake_passes_every_check(seed):
+    # Under --strict: it sends what a default run sends and fails more, so passing it passes both.
+    report = run_against(create_app(), seed, strict=True)
     assert report.exit_code == 0, "\n".join(report.failure_text(r) for r in report.results if r.failures)
     assert {r.status for r in report.results} == {"passed"}
     assert report.notes == []  # the fake makes no lenient choice: its rules are the project's

@@ -39,10 +39,10 @@ def test_strict_fails_a_lenient_server(name):
 
 
 @pytest.mark.parametrize("seed", contract_seeds())
-@pytest.mark.parametrize("strict", [False, True], ids=["default", "strict"])
 @pytest.mark.parametrize("name", sorted(DIFFERENT_FAKES))
-def test_a_server_that_differs_where_the_doc_allows_passes_even_strict(name, strict, seed):
-    report = run_against(DIFFERENT_FAKES[name](), seed, strict)
+def test_a_server_that_differs_where_the_doc_allows_passes_even_strict(name, seed):
+    # Under --strict only: it sends what a default run sends and fails more, so passing it passes both.
+    report = run_against(DIFFERENT_FAKES[name](), seed, strict=True)
     assert report.exit_code == 0, failures(report)
     assert report.notes == []
 
