@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import Callable
 
-from flask import Request, Response, request
+from flask import Response, request
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.config import MockConfig
@@ -22,8 +22,9 @@ from message_api_kit.mockserver.errors import (
 from message_api_kit.mockserver.profile import Profile
 from message_api_kit.mockserver.render import json_text_response, message_text, shape_of
 from message_api_kit.mockserver.requests import SessionRequest
+from message_api_kit.mockserver.shape import Shape
 from message_api_kit.mockserver.store import Misplaced, NotStored, Store, StoreError
-from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, read_json
+from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, parse_json, read_body, require_json
 
 #: Where WSGI puts the ``X-Mock-User`` header.
 USER_ENVIRON = "HTTP_" + schemas.USER_HEADER.upper().replace("-", "_")
@@ -39,16 +40,16 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
 
     def create_message(conversation: str) -> Response:
         current: SessionRequest = request._get_current_object()  # type: ignore[attr-defined]  # one lookup, not five
-        store: Store = current.store  # the session's, chosen by the pipeline
-        conversation_id = parse_id(conversation, "conversation")
-        store.require_conversation(conversation_id)
-        author_id = _acting_user(store, current)
-        body = read_json(current, max_body, CREATE_MESSAGE.body)
-        parent_id = body.get("parent_id")
-        created = store.create_message(
-            conversation_id, body["message"], None if parent_id is None else int(parent_id), author_id
+        environ = current.environ
+        text = created_text(
+            current.store,  # the session's, chosen by the pipeline
+            conversation,
+            environ.get(USER_ENVIRON),
+            environ.get("CONTENT_TYPE", ""),
+            functools.partial(read_body, current, max_body),
+            shape,
         )
-        return json_text_response(message_text(store, created, shape), 201)
+        return json_text_response(text, 201)
 
     def vendor_document() -> Response:
         return Response(vendor_bytes, mimetype="application/json")
@@ -63,6 +64,27 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
         "getVendorDocument": vendor_document,
         "getFakeDocument": fake_document,
     }
+
+
+def created_text(
+    store: Store, conversation: str, user: str | None, content_type: str, body: Callable[[], bytes], shape: Shape
+) -> str:
+    """A creation, HTTP aside: the new message's JSON text, or the ``MockError`` or ``StoreError`` refusing it.
+
+    ``conversation``: the path segment as sent; ``user``: the ``X-Mock-User`` header, if sent; ``body``
+    reads the body (past the fake's limit, a 413), after the checks that need none. Both ways a creation
+    is served call it: the handler above, through Flask, and the pipeline's fast path (``pipeline.py``).
+    """
+    conversation_id = parse_id(conversation, "conversation")
+    store.require_conversation(conversation_id)
+    author_id = _acting_user(store, user)
+    require_json(content_type)
+    doc = parse_json(body(), CREATE_MESSAGE.body)
+    parent_id = doc.get("parent_id")
+    created = store.create_message(
+        conversation_id, doc["message"], None if parent_id is None else int(parent_id), author_id
+    )
+    return message_text(store, created, shape)
 
 
 def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[..., Response]:
@@ -119,8 +141,7 @@ def _answer(answer: tuple[int, str, bytes]) -> Response:
     return Response(content, status=status, content_type=content_type)
 
 
-def _acting_user(store: Store, current: Request) -> int | None:
-    raw = current.environ.get(USER_ENVIRON)
+def _acting_user(store: Store, raw: str | None) -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_DIGITS):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -189,11 +190,10 @@ def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None)
     return Response(json.dumps(doc), status=doc["status"], headers=headers, mimetype=PROBLEM_JSON)
 
 
-def _handle_mock_error(error: MockError) -> Response:
-    return problem_response(error.problem(), dict(error.headers))
-
-
-def _handle_store_error(error: StoreError) -> Response:
+def refusal(error: MockError | StoreError) -> Response:
+    """The answer to a refused request: Flask's error handler, and the pipeline's fast path of a creation."""
+    if isinstance(error, MockError):
+        return problem_response(error.problem(), dict(error.headers))
     return problem_response(from_store(error).problem())
 
 
@@ -205,6 +205,13 @@ def _handle_http(error: HTTPException) -> Response | HTTPException:
     return problem_response(doc, headers)
 
 
+def crashed(error: Exception, on_crash: Callable[[Exception], None]) -> Response:
+    """The answer to a bug of the fake's: logged, heard by ``on_crash`` (the pytest plugin fails the test on it)."""
+    log.exception("unhandled error in the fake", exc_info=error)
+    on_crash(error)
+    return problem_response(Crash.of(error).problem())
+
+
 def register_error_handlers(app: Flask, on_crash: Callable[[Exception], None]) -> None:
     """Make every error of ``app`` a problem document: no HTML error page anywhere.
 
@@ -212,12 +219,7 @@ def register_error_handlers(app: Flask, on_crash: Callable[[Exception], None]) -
     rather than see only a 500.
     """
 
-    def handle_unexpected(error: Exception) -> Response:
-        log.exception("unhandled error in the fake", exc_info=error)
-        on_crash(error)
-        return problem_response(Crash.of(error).problem())
-
-    app.register_error_handler(MockError, _handle_mock_error)
-    app.register_error_handler(StoreError, _handle_store_error)
+    app.register_error_handler(MockError, refusal)
+    app.register_error_handler(StoreError, refusal)
     app.register_error_handler(HTTPException, _handle_http)
-    app.register_error_handler(Exception, handle_unexpected)
+    app.register_error_handler(Exception, functools.partial(crashed, on_crash=on_crash))

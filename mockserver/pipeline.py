@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from message_api_kit import schemas
+from message_api_kit.mockserver.api import USER_ENVIRON, created_text
 from message_api_kit.mockserver.config import MockConfig
 from message_api_kit.mockserver.cors import PROXIED_METHODS, CorsPolicy, HostPolicy
 from message_api_kit.mockserver.errors import (
@@ -28,12 +29,15 @@ from message_api_kit.mockserver.errors import (
     InjectedFailure,
     MockError,
     RequestTimeout,
+    crashed,
     from_store,
     log,
+    refusal,
 )
 from message_api_kit.mockserver.journal import BODY_LIMIT, HEADERS_LIMIT
 from message_api_kit.mockserver.received import BrokenOff, Received, TooSlow, receive
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
+from message_api_kit.mockserver.shape import FAKE_SHAPE
 from message_api_kit.mockserver.store import Store, StoreError
 from message_api_kit.mockserver.upstream import KEPT_ANSWER, Upstream
 from message_api_kit.mockserver.waiting import Turns, work_gate
@@ -68,6 +72,45 @@ def _problem(error: MockError, cors_headers: list[tuple[str, str]]) -> Answer:
     return status, headers, [json.dumps(error.problem()).encode()]
 
 
+#: The status line Werkzeug writes for a creation's 201, which the fast path writes too.
+CREATED = Response(status=201).status
+
+
+def _created(
+    environ: WSGIEnvironment,
+    store: Store,
+    conversation: str,
+    body: bytes,
+    cors_headers: list[tuple[str, str]],
+    on_crash: Callable[[Exception], None],
+) -> Answer:
+    """A creation answered without Flask: the fast path beside ``_inner``, the plain one.
+
+    Flask builds a request context, routes, dispatches and builds a ``Response`` for every request;
+    for a creation, the request the fake serves most, that was more than the creation itself cost
+    (bench/RESULTS.md, "Where a creation's time goes"). Here the same function makes the message
+    (``api.created_text``) and the answer is written as Werkzeug writes it; a refusal is the very
+    problem document Flask's error handlers make (``errors.refusal``, ``errors.crashed``).
+    ``tests/mockserver/test_fast_path.py`` holds the two paths equal, byte for byte and state for state.
+    """
+    try:
+        text = created_text(
+            store, conversation, environ.get(USER_ENVIRON), environ.get("CONTENT_TYPE", ""), lambda: body, FAKE_SHAPE
+        )
+    except (MockError, StoreError) as error:
+        return _written(refusal(error), cors_headers)
+    except Exception as error:  # a bug of the fake's, answered and heard as Flask's handler does
+        return _written(crashed(error, on_crash), cors_headers)
+    data = text.encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *cors_headers]
+    return CREATED, headers, [data]
+
+
+def _written(response: Response, cors_headers: list[tuple[str, str]]) -> Answer:
+    headers = response.headers.to_wsgi_list()
+    return response.status, headers + cors_headers if cors_headers else headers, [response.get_data()]
+
+
 class ConnectionDropped(ConnectionAbortedError):
     """Raised to the WSGI server so that it closes the connection and sends nothing."""
 
@@ -90,6 +133,10 @@ class Pipeline:
         self.uploads = Turns(config.max_uploads)
         self.passing = Turns(config.max_passing)
         self.working = work_gate(config.max_working)
+        # The fast path of a creation (``_created``): in the fake's own shape, which a profile changes.
+        self.fast = config.profile is None
+        self._handlers = dict(app.error_handler_spec[None][None])
+        self._create_view = app.view_functions.get(CREATE.id)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request; a bug of the fake's anywhere on the way is a problem document, and recorded."""
@@ -150,6 +197,14 @@ class Pipeline:
             if isinstance(failure, ConnectionDropped):
                 return self._drop(environ, store, started, body, start_response, failure)
             answer = _problem(failure, cors_headers)
+        elif (
+            self.fast
+            and method == "POST"
+            and self._as_built()
+            and (found := CREATE.pattern.fullmatch(path)) is not None
+            and environ.get("CONTENT_LENGTH") == str(len(body))  # read whole, as the handler would
+        ):
+            answer = _created(environ, session, found["conversation"], body, cors_headers, self.sessions.crashes.record)
         else:
             answer = self._inner(environ, session, cors_headers)
         status, headers, chunks = answer
@@ -198,6 +253,21 @@ class Pipeline:
             context.pop(error)
         ((status, headers),) = started
         return status, headers, chunks
+
+    def _as_built(self) -> bool:
+        """Whether the Flask app is as ``create_app`` built it: no hook, view or error handler of someone else's
+        (a test suite may add them to ``mock_app``, and the fast path would pass them by)."""
+        flask = self.flask
+        return not (
+            flask.before_request_funcs
+            or flask.after_request_funcs
+            or flask.teardown_request_funcs
+            or flask.url_value_preprocessors
+            or len(flask.error_handler_spec) != 1
+            or len(flask.error_handler_spec[None]) != 1
+            or flask.error_handler_spec[None][None] != self._handlers
+            or flask.view_functions.get(CREATE.id) is not self._create_view
+        )
 
     def _undeclared(self, environ: WSGIEnvironment) -> bool:
         """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""

@@ -73,11 +73,20 @@ def read_json(
     ``integral``: integral numbers are read as ints (the fake's own inputs).
     """
     # The media type read straight from the environ: Request.mimetype parses all parameters.
-    media = request.environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+    require_json(request.environ.get("CONTENT_TYPE", ""))
+    return parse_json(read_body(request, limit), schema, max_depth, integral)
+
+
+def require_json(content_type: str) -> None:
+    """415 unless ``content_type`` (the header's value as sent) names ``application/json``."""
+    media = content_type.partition(";")[0].strip().lower()
     if media != "application/json":
         shown = media or "no Content-Type"
         raise UnsupportedMediaType(f"the body must be application/json, not {shown}")
-    data = _read_body(request, limit)
+
+
+def parse_json(data: bytes, schema: str | None = None, max_depth: int | None = None, integral: bool = False) -> Any:
+    """A body's JSON (400 for anything that is not JSON), checked against the schema file ``schema`` (422)."""
     try:
         # Strict UTF-8 (RFC 8259): json.loads(bytes) would let encoded surrogates through.
         doc = (_INTEGRAL_DECODER if integral else _DECODER).decode(data.decode("utf-8"))
@@ -107,7 +116,7 @@ def _too_deep(doc: Any, limit: int) -> str | None:
     return None
 
 
-def _read_body(request: Request, limit: int) -> bytes:
+def read_body(request: Request, limit: int) -> bytes:
     """Return the request's body, or raise ``PayloadTooLarge`` past ``limit`` bytes.
 
     Not Flask's MAX_CONTENT_LENGTH: with it, Werkzeug wraps every body in a LimitedStream
