@@ -13,6 +13,7 @@ from pathlib import Path
 from bench import (
     catch_rate,
     contract_suite,
+    creation_profile,
     diff_seeds,
     framework_sweep,
     instructions,
@@ -45,6 +46,11 @@ def _machine() -> str:
 #: Each benchmark: its module, its title in RESULTS.md, and what runs it and returns its report.
 BENCHMARKS: tuple[tuple[str, str, Callable[[], str]], ...] = (
     ("throughput", "Throughput (`python -m bench.throughput`)", lambda: throughput.report(throughput.measure())),
+    (
+        "creation_profile",
+        "Where a creation's time goes (`python -m bench.creation_profile`)",
+        lambda: creation_profile.report(creation_profile.measure()),
+    ),
     (
         "serving",
         "Idle and slow clients, slow uploads, a 300 MiB upload (`python -m bench.serving`)",

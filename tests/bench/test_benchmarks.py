@@ -93,3 +93,23 @@ def test_the_diff_bench_finds_no_false_alarm_and_no_contract_difference_after_ca
     assert all(s["contract"] == 0 and s["exits"] == 0 for s in r["stacks"].values())
     text = diff_seeds.report(r)
     assert "differences at 0 of 2 seeds" in text and "after: 0 contract differences" in text
+
+
+def test_the_throughput_report_says_each_goal_and_names_a_missed_one_loudly():
+    from bench import throughput
+
+    def server(rps, p99, fake_ratio):
+        return {"rps": rps, "p99_ms": p99, "errors": 0, "fake_ratio": fake_ratio}
+
+    figures = {
+        "floor on waitress": server(1000, 20, 3.0),  # the fake 3x it
+        "fake on waitress": server(3000, 10, 1.0),
+        throughput.FLOOR: server(4000, 10, 0.75),  # the fake at 3000 req/s: 0.75x the floor
+        throughput.FAKE: server(3000, 9, 1.0),
+        throughput.STATE_FILE: server(3500, 9, 0.86),
+        throughput.UPSTREAM: server(3000, 9, 1.0),
+    }
+    text = throughput.report(figures)
+    missed = [line for line in text.splitlines() if line.startswith("GOAL MISSED")]
+    assert missed == ["GOAL MISSED fake / floor on granian, requests per second: 0.75 (goal >= 0.90)"]
+    assert sum(line.startswith("met ") for line in text.splitlines()) == len(throughput.GOALS) - 1
