@@ -363,7 +363,7 @@ LENIENT_FAKES: dict[str, Callable[[], WsgiApp]] = {
     "coercing-parent-id": lambda: _reading(_json_only(_coerce_parent)),
     "nan-accepting": lambda: _reading(nan_accepting),
     "bom-skipping": lambda: _reading(bom_skipping),
-    # Readings built from the rule (schemas/DERIVATION.md, "The documented domain"), one per kind.
+    # Readings built from the rule (message_api_kit/schemas/DERIVATION.md, "The documented domain"), one per kind.
     "message-scalars-coerced": lambda: _reading(_json_only(_coerce_message)),
     "parent-id-coerced-loosely": lambda: _reading(_json_only(_coerce_parent_loosely)),
     "odd-parent-id-ignored": lambda: _reading(_json_only(_drop_odd_parent)),

@@ -20,7 +20,7 @@ def test_it_is_applied_exactly_where_hypothesis_lacks_more():
 @pytest.mark.skipif(not _jsonschema.NEEDED, reason="this Hypothesis still has many.more()")
 def test_it_is_still_needed(monkeypatch):
     # Without the adapter, hypothesis-jsonschema's object strategy breaks on this Hypothesis.
-    # If this fails, a release of hypothesis-jsonschema works by itself: remove contracts/_jsonschema.py.
+    # If this fails, a release of hypothesis-jsonschema works alone: remove message_api_kit/contracts/_jsonschema.py.
     monkeypatch.setattr(_from_schema, "cu", conjecture_utils)
 
     @settings(max_examples=5, database=None)

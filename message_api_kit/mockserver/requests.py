@@ -6,7 +6,12 @@ from flask import Request, request
 
 from message_api_kit.mockserver.store import Store
 
-__all__ = ["SessionRequest", "session_store"]
+__all__ = ["SessionRequest", "environ_key", "session_store"]
+
+
+def environ_key(header: str) -> str:
+    """Where WSGI puts a request header: ``X-Mock-User`` is ``HTTP_X_MOCK_USER``."""
+    return "HTTP_" + header.upper().replace("-", "_")
 
 
 class SessionRequest(Request):

@@ -21,13 +21,13 @@ from message_api_kit.mockserver.errors import (
 )
 from message_api_kit.mockserver.profile import Profile
 from message_api_kit.mockserver.render import json_text_response, message_text, shape_of
-from message_api_kit.mockserver.requests import SessionRequest
+from message_api_kit.mockserver.requests import SessionRequest, environ_key
 from message_api_kit.mockserver.shape import Shape
 from message_api_kit.mockserver.store import Misplaced, NotStored, Store, StoreError
 from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, parse_json, read_body, require_json
 
 #: Where WSGI puts the ``X-Mock-User`` header.
-USER_ENVIRON = "HTTP_" + schemas.USER_HEADER.upper().replace("-", "_")
+USER_ENVIRON = environ_key(schemas.USER_HEADER)
 CREATE_MESSAGE = schemas.operation("createMessage")
 
 

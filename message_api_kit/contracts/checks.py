@@ -13,9 +13,9 @@ from typing import Any
 from message_api_kit import schemas
 from message_api_kit.contracts import domain
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import MAX_ID, Probe, Reading, parent_named
+from message_api_kit.contracts.probes import Probe, Reading, parent_named
 from message_api_kit.contracts.transport import Exchange
-from message_api_kit.schemas import Operation
+from message_api_kit.schemas import MAX_ID, Operation
 
 
 def _declared(exchange: Exchange) -> Operation:
@@ -49,7 +49,7 @@ def accepted(exchange: Exchange) -> dict[str, Any]:
             exchange,
             rule="R1",
         )
-    if exchange.content_type != "application/json" and not exchange.content_type.endswith("+json"):
+    if exchange.content_type != schemas.JSON and not exchange.content_type.endswith("+json"):
         raise CheckFailure(
             "success is not JSON", f"Content-Type is {exchange.content_type or 'missing'!r}", exchange, rule="R1"
         )

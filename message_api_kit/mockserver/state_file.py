@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from message_api_kit import schemas
-from message_api_kit.mockserver.store import MAX_ID, Saved, Unwritten
+from message_api_kit.mockserver.store import Saved, Unwritten
+from message_api_kit.schemas import MAX_ID
 
 _Row = tuple[int, int, str, int | None, int, int]  # the store's rows
 #: The layout of the tables; a file of another layout is refused, never rewritten.

@@ -13,10 +13,11 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from message_api_kit import schemas
 from message_api_kit.mockserver.sessions import SessionEvicted
 from message_api_kit.mockserver.store import Clash, Misplaced, NotStored, OverBudget, SeedRefused, StoreError, Unwritten
 
-PROBLEM_JSON = "application/problem+json"
+PROBLEM_JSON = schemas.PROBLEM
 
 log = logging.getLogger("mockserver")
 

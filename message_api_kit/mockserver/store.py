@@ -22,9 +22,7 @@ from message_api_kit.mockserver.faults import Failure, Faults, Latency
 from message_api_kit.mockserver.journal import Journal
 from message_api_kit.mockserver.memory import INDEX_BYTES, ROW_BYTES, MemoryBudget, journal_bytes
 from message_api_kit.mockserver.seed import DEFAULT_USER, Seed, SeedResult
-
-#: Conversation and message ids are positive signed 64-bit integers (schemas/conversation-id.json).
-MAX_ID = 2**63 - 1
+from message_api_kit.schemas import MAX_ID
 
 
 class StoreError(Exception):

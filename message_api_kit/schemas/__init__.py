@@ -20,6 +20,7 @@ Public API:
 - :data:`ADMIN_PREFIX`, :data:`USER_HEADER`, :data:`ADMIN_HEADER`, :data:`SESSION_HEADER`: where the
   fake's API lives, its user header, the header a body-less change to its state carries, and the
   one naming a session.
+- :data:`MAX_ID`, :data:`JSON`, :data:`PROBLEM`: the largest id, and the media types of bodies and problems.
 - :func:`is_secret`, :func:`redact_query`, :func:`without_userinfo`, :data:`REDACTED`: the kit's one rule
   for the secrets of a request, wherever it is shown or written.
 """
@@ -28,7 +29,9 @@ from message_api_kit.schemas._openapi import fake_document, vendor_document
 from message_api_kit.schemas._operations import (
     ADMIN_HEADER,
     ADMIN_PREFIX,
+    JSON,
     OPERATIONS,
+    PROBLEM,
     SESSION_HEADER,
     USER_HEADER,
     Answer,
@@ -38,13 +41,16 @@ from message_api_kit.schemas._operations import (
     operation,
     vendor_operations,
 )
-from message_api_kit.schemas._registry import UnknownSchemaError, is_valid, load, names, validator
+from message_api_kit.schemas._registry import MAX_ID, UnknownSchemaError, is_valid, load, names, validator
 from message_api_kit.schemas._secrets import REDACTED, is_secret, redact_query, without_userinfo
 
 __all__ = [
     "ADMIN_HEADER",
     "ADMIN_PREFIX",
+    "JSON",
+    "MAX_ID",
     "OPERATIONS",
+    "PROBLEM",
     "REDACTED",
     "SESSION_HEADER",
     "USER_HEADER",

@@ -14,7 +14,9 @@ from typing import Any
 
 #: Where the fake serves its own API.
 ADMIN_PREFIX = "/__mock__"
+#: The media type of every body the vendor's API takes and gives.
 JSON = "application/json"
+#: The media type of the fake's problem documents (RFC 9457).
 PROBLEM = "application/problem+json"
 #: The header naming the acting user of a creation on the fake (a seeded user's id).
 USER_HEADER = "X-Mock-User"

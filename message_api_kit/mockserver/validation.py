@@ -23,7 +23,7 @@ from message_api_kit.mockserver.errors import (
     UnsupportedMediaType,
 )
 from message_api_kit.mockserver.profile import Profile
-from message_api_kit.mockserver.store import MAX_ID
+from message_api_kit.schemas import MAX_ID
 
 MAX_DIGITS = len(str(MAX_ID))
 _JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
@@ -80,7 +80,7 @@ def read_json(
 def require_json(content_type: str) -> None:
     """415 unless ``content_type`` (the header's value as sent) names ``application/json``."""
     media = content_type.partition(";")[0].strip().lower()
-    if media != "application/json":
+    if media != schemas.JSON:
         shown = media or "no Content-Type"
         raise UnsupportedMediaType(f"the body must be application/json, not {shown}")
 

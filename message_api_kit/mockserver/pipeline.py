@@ -37,6 +37,7 @@ from message_api_kit.mockserver.errors import (
 )
 from message_api_kit.mockserver.journal import BODY_LIMIT, HEADERS_LIMIT
 from message_api_kit.mockserver.received import BrokenOff, Received, TooSlow, receive
+from message_api_kit.mockserver.requests import environ_key
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.shape import FAKE_SHAPE
 from message_api_kit.mockserver.store import Store, StoreError
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 #: The CORS headers of an answer to a request without an ``Origin`` (never mutated).
 NO_HEADERS: list[tuple[str, str]] = []
 #: Where WSGI puts the ``X-Mock-Session`` header.
-SESSION_ENVIRON = "HTTP_" + schemas.SESSION_HEADER.upper().replace("-", "_")
+SESSION_ENVIRON = environ_key(schemas.SESSION_HEADER)
 #: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
 #: The operations outside /__mock__/: the routes the fake answers itself in front of an upstream, matched with

@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from message_api_kit import schemas
+
 __all__ = [
     "DOCUMENTED_KEYS",
     "LONG_MESSAGE",
@@ -111,7 +113,7 @@ def outside(segment: str, content_type: str | None, content: bytes) -> tuple[Rea
     if not is_integer(segment):
         reasons.append(Reason("the path's conversation is not an integer", ("conversationId",)))
     media, _, parameters = (content_type or "").partition(";")
-    if media.strip().lower() != "application/json" or parameters.strip().lower() not in ("", "charset=utf-8"):
+    if media.strip().lower() != schemas.JSON or parameters.strip().lower() not in ("", "charset=utf-8"):
         reasons.append(Reason("the content type is not application/json", _BODY_FIELDS))
     try:
         body = decode(content)

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from message_api_kit import schemas
 from message_api_kit.contracts._jsonschema import from_schema
-from message_api_kit.contracts.probes import MAX_ID, Probe, Reading, folds_to_documented, json_probe, spellings
+from message_api_kit.contracts.probes import Probe, Reading, folds_to_documented, json_probe, spellings
 from message_api_kit.contracts.transport import dumps
+from message_api_kit.schemas import MAX_ID
 
 Body = dict[str, Any]
 

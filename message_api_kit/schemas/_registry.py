@@ -165,3 +165,7 @@ def is_valid(name: str, instance: Any) -> bool:
 def raw(name: str) -> Schema:
     """Return a copy of the file ``name`` as written, references unresolved."""
     return copy.deepcopy(_raw(name))
+
+
+#: The largest conversation or message id: a positive signed 64-bit integer (conversation-id.json, P2).
+MAX_ID: int = _raw("conversation-id")["maximum"]

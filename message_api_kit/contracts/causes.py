@@ -27,7 +27,7 @@ from message_api_kit.contracts.probes import parent_named
 
 if TYPE_CHECKING:
     from message_api_kit.contracts.catalog import ContractCheck
-    from message_api_kit.contracts.runner import CheckResult
+    from message_api_kit.contracts.report import CheckResult
     from message_api_kit.contracts.transport import Exchange
 
 __all__ = ["REPEATED", "Causes", "repeated_ids", "rows"]

@@ -26,13 +26,11 @@ from urllib.parse import quote, unquote
 from message_api_kit import schemas
 from message_api_kit.contracts import domain
 from message_api_kit.contracts.transport import dumps
-from message_api_kit.schemas import Operation
+from message_api_kit.schemas import MAX_ID, Operation
 
-#: Conversation and message ids the contract admits (DERIVATION.md, P2, B5).
-MAX_ID = 2**63 - 1
 #: The operation under contract, declared once in ``schemas``: every request path is built from it.
 CREATE_MESSAGE = schemas.operation("createMessage")
-JSON = "application/json"
+JSON = schemas.JSON
 #: The keys the doc names; a case-insensitive decoder (Go's) also takes other spellings of them.
 DOCUMENTED_KEYS = domain.DOCUMENTED_KEYS
 
