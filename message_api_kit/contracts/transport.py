@@ -261,9 +261,16 @@ class Transport:
         body: Any,
         headers: Mapping[str, str] | None = None,
     ) -> Exchange:
-        """Send ``body`` as JSON to ``operation``, its path filled with ``parameters`` (spelled as given)."""
-        headers = {"Content-Type": "application/json", **(headers or {})}
-        return self.send(operation.method, operation.url(**parameters), dumps(body), headers, operation=operation)
+        """Send a request to ``operation`` as its declaration says: ``parameters`` in the path or the query by where
+        each is declared (spelled as given; an undeclared name is a ``ValueError``), and ``body`` as JSON where the
+        operation takes one (none, and no Content-Type, where it takes none)."""
+        url = operation.url(**parameters)
+        if operation.body is None:
+            if body is not None:
+                raise ValueError(f"{operation.method} {operation.path} ({operation.id}) takes no body")
+            return self.send(operation.method, url, b"", dict(headers or {}), operation=operation)
+        headers = {"Content-Type": schemas.JSON, **(headers or {})}
+        return self.send(operation.method, url, dumps(body), headers, operation=operation)
 
     def send(
         self,

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 #: Where the fake serves its own API.
 ADMIN_PREFIX = "/__mock__"
@@ -105,9 +106,26 @@ class Operation:
                 return param
         raise LookupError(f"{self.id} declares no parameter {name!r}")
 
+    @cached_property
+    def path_names(self) -> tuple[str, ...]:
+        """The names of the path's parameters, in order."""
+        return tuple(re.findall(r"\{(\w+)\}", self.path))
+
     def url(self, **values: object) -> str:
-        """The path with its parameters filled in (as given: the caller spells them)."""
-        return self.path.format(**values)
+        """The path with its parameters filled in (as given: the caller spells them), then the query parameters
+        given (those declared ``in: query``; ``None`` leaves one out). A name the operation does not declare, or a
+        path parameter left out, is a ``ValueError``: nothing given is dropped without a word."""
+        path_names = self.path_names
+        query_names = {p.name for p in (*self.parameters, *self.fake_parameters) if p.location == "query"}
+        unknown = sorted(name for name in values if name not in path_names and name not in query_names)
+        missing = [name for name in path_names if name not in values]
+        if unknown or missing:
+            problems = [f"declares no parameter {', '.join(unknown)}"] if unknown else []
+            problems += [f"needs {', '.join(missing)}"] if missing else []
+            raise ValueError(f"{self.method} {self.path} ({self.id}) " + " and ".join(problems))
+        path = self.path.format(**{name: values[name] for name in path_names})
+        query = [(name, str(value)) for name, value in values.items() if name in query_names and value is not None]
+        return f"{path}?{urlencode(query)}" if query else path
 
 
 def _problems(*codes: int) -> tuple[Answer, ...]:

@@ -5,13 +5,53 @@ import pytest
 
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
 from message_api_kit.contracts.transport import Transport
-from message_api_kit.schemas import operation
+from message_api_kit.schemas import Answer, Operation, Parameter, operation
 
 CREATE_MESSAGE = operation("createMessage")
 
 
 def transport_for(handler, **kwargs):
     return Transport("http://server.test/", client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs)
+
+
+#: An operation declared here only: a list of a conversation's messages, newest first (a GET with a query).
+LIST_MESSAGES = Operation(
+    "listMessages",
+    "GET",
+    "/conversations/{conversation}/messages",
+    "A conversation's messages, newest first.",
+    (Answer("200", "A page of messages."),),
+    parameters=(
+        Parameter("conversation", "path", "The conversation.", "conversation-id"),
+        Parameter("limit", "query", "How many.", {"type": "integer", "minimum": 1, "maximum": 100}, required=False),
+    ),
+)
+
+
+def test_a_request_follows_its_declaration_path_query_and_body():
+    # Before: a GET went out with Content-Type: application/json and a null body, and `limit` was dropped.
+    seen = []
+
+    def handler(request):
+        seen.append(request)
+        return httpx.Response(200, json=[])
+
+    transport = transport_for(handler)
+    transport.call(LIST_MESSAGES, {"conversation": 4, "limit": 5}, None)
+    transport.call(LIST_MESSAGES, {"conversation": 4, "limit": None}, None)  # left out
+    (listed, unlimited) = seen
+    assert (listed.method, listed.url.path, listed.url.query) == ("GET", "/conversations/4/messages", b"limit=5")
+    assert listed.content == b"" and "content-type" not in listed.headers
+    assert unlimited.url.query == b""
+    with pytest.raises(ValueError, match=r"listMessages\) declares no parameter cursor"):
+        transport.call(LIST_MESSAGES, {"conversation": 4, "cursor": "x"}, None)
+    with pytest.raises(ValueError, match=r"needs conversation"):
+        transport.call(LIST_MESSAGES, {"limit": 5}, None)
+    with pytest.raises(ValueError, match="takes no body"):
+        transport.call(LIST_MESSAGES, {"conversation": 4}, {"message": "x"})
+    with pytest.raises(ValueError, match=r"createMessage\) declares no parameter limit"):
+        transport.call(CREATE_MESSAGE, {"conversation": 4, "limit": 5}, {"message": "x"})
+    assert len(seen) == 2  # nothing refused was sent
 
 
 def test_headers_are_sent_and_exchanges_recorded():
