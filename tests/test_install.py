@@ -135,3 +135,26 @@ def test_a_project_with_its_own_schemas_and_contracts_installs_the_newest_releas
     assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
     expected = 1 + len(CONTRACT_CHECKS) + readme_plugin_example().count("\ndef test_")
     assert f"{expected} passed" in run.stdout, run.stdout[-2000:]
+
+
+@pytest.mark.slow
+def test_an_editable_install_of_the_one_tree_warns_of_nothing_and_imports_from_the_checkout(tmp_path, kit):
+    # make install's line (editable): a plain .pth entry, no meta-path finder for setuptools to warn about.
+    python = new_environment(tmp_path / "env")
+    install = subprocess.run(
+        [*PIP, str(python), "install", "-v", "--no-deps", "--editable", str(kit)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    built = install.stdout + install.stderr
+    assert install.returncode == 0, built[-3000:]
+    assert not re.search(r"(Setuptools|BuildBackend|Deprecation)\w*Warning", built), built[-3000:]
+    where = subprocess.run(
+        [python, "-c", "import message_api_kit.contracts as c; print(c.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,  # not this checkout, whose folder the current directory would put first
+    ).stdout.strip()
+    assert where == str(kit / "message_api_kit" / "contracts" / "__init__.py")
