@@ -128,7 +128,7 @@ def test_a_crash_in_a_session_or_outside_any_handler_fails_the_test_too(pytester
         def test_crash_in_the_pipeline(mock_server, monkeypatch):
             def boom(*args, **kwargs):
                 raise LookupError("in the pipeline")
-            monkeypatch.setattr(mock_server.live.app.wsgi_app, "_record", boom)
+            monkeypatch.setattr(mock_server.live.app.wsgi_app.rows, "record", boom)
             answer = httpx.post(f"{mock_server.url}/conversations/1/messages", json={"message": "x"})
             assert answer.headers["content-type"] == "application/problem+json"
         """

@@ -9,10 +9,9 @@ at least 0.9 of a bare Flask app on the same server.
 from __future__ import annotations
 
 import io
-import json
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response
@@ -20,29 +19,28 @@ from flask import Flask, Response
 from message_api_kit import schemas
 from message_api_kit.mockserver.api import USER_ENVIRON, created_text
 from message_api_kit.mockserver.config import MockConfig
-from message_api_kit.mockserver.cors import PROXIED_METHODS, CorsPolicy, HostPolicy
+from message_api_kit.mockserver.cors import CorsPolicy, HostPolicy
 from message_api_kit.mockserver.errors import (
-    PROBLEM_JSON,
     BadParameter,
     Busy,
     Crash,
     Forbidden,
     InjectedFailure,
     MockError,
-    RequestTimeout,
     crashed,
     from_store,
     log,
     refusal,
 )
-from message_api_kit.mockserver.journal import BODY_LIMIT, HEADERS_LIMIT
-from message_api_kit.mockserver.received import BrokenOff, Received, TooSlow, receive
+from message_api_kit.mockserver.journal_rows import JournalRows
+from message_api_kit.mockserver.passing_on import PassingOn
 from message_api_kit.mockserver.requests import environ_key
 from message_api_kit.mockserver.sessions import BadSessionName, SessionNotMade, Sessions
 from message_api_kit.mockserver.shape import FAKE_SHAPE
 from message_api_kit.mockserver.store import Store, StoreError
-from message_api_kit.mockserver.upstream import KEPT_ANSWER, Upstream
+from message_api_kit.mockserver.upstream import Upstream
 from message_api_kit.mockserver.waiting import Turns, work_gate
+from message_api_kit.mockserver.wsgi_answers import Answer, Closing, nothing, problem
 from message_api_kit.schemas import ADMIN_PREFIX
 
 if TYPE_CHECKING:
@@ -62,16 +60,6 @@ PUBLIC_OPERATIONS = tuple(op for op in schemas.OPERATIONS if not op.path.startsw
 CREATE = schemas.operation("createMessage")
 #: Faults apply to these operations only.
 VENDOR_OPERATIONS = schemas.vendor_operations()
-
-
-Answer = tuple[str, list[tuple[str, str]], Iterable[bytes]]
-
-
-def _problem(error: MockError, cors_headers: list[tuple[str, str]]) -> Answer:
-    """``error`` as a problem document from the middleware: status line, headers and body."""
-    status = f"{error.status} {error.title}"
-    headers = [("Content-Type", PROBLEM_JSON), *error.headers, *cors_headers]
-    return status, headers, [json.dumps(error.problem()).encode()]
 
 
 #: The status line Werkzeug writes for a creation's 201, which the fast path writes too.
@@ -126,19 +114,30 @@ class Pipeline:
         self.max_body_bytes = config.max_body_bytes
         self.cors = cors
         self.hosts = HostPolicy(config.allowed_hosts)
-        self.upstream = (
-            None if config.upstream is None else Upstream(config.upstream, config.upstream_timeout, config.max_passing)
-        )
         # Secrets in what the journal shows: redacted on every route unless --show-secrets (schemas.is_secret).
-        self.header_names = HeaderNames(config.show_secrets)
+        self.rows = JournalRows(config.show_secrets)
         # For every session: each body being read holds a server thread; each request worked on, a turn (waiting.py).
         self.uploads = Turns(config.max_uploads)
-        self.passing = Turns(config.max_passing)
         self.working = work_gate(config.max_working)
         # The fast path of a creation (``_created``): in the fake's own shape, which a profile changes.
         self.fast = config.profile is None
         self._handlers = dict(app.error_handler_spec[None][None])
         self._create_view = app.view_functions.get(CREATE.id)
+        self.passing_on = (
+            None
+            if config.upstream is None
+            else PassingOn(
+                Upstream(config.upstream, config.upstream_timeout, config.max_passing),
+                sessions,
+                cors,
+                self.rows,
+                self.uploads,
+                config.max_passing,
+                config.max_body_bytes,
+                self._session,
+                self._uploads_busy,
+            )
+        )
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request; a bug of the fake's anywhere on the way is a problem document, and recorded."""
@@ -150,7 +149,7 @@ class Pipeline:
             log.exception("unhandled error in the fake", exc_info=error)
             self.sessions.crashes.record(error)
             # Nothing was started yet: _serve starts the answer last of all.
-            status, headers, chunks = _problem(Crash.of(error), [])
+            status, headers, chunks = problem(Crash.of(error), [])
             start_response(status, headers)
             return chunks
 
@@ -161,10 +160,10 @@ class Pipeline:
         origin = environ.get("HTTP_ORIGIN")
         cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin, not public)
         refused = self._refused(environ)
-        if refused is None and public and self.upstream is not None:
-            judged = self._watched(environ)
-            if judged or self._undeclared(environ):
-                return self._pass_on(environ, origin, cors_headers, started, start_response, judged)
+        if refused is None and public and self.passing_on is not None:
+            judged = self.passing_on.watched(environ)
+            if judged or self.passing_on.undeclared(environ):
+                return self.passing_on(environ, origin, cors_headers, started, start_response, judged)
         read = self._read_body(environ) if refused is None else b""
         with self.working:  # the body is in: a turn to be worked on (waiting.py)
             return self._answer(environ, start_response, started, origin, cors_headers, refused, read)
@@ -187,18 +186,18 @@ class Pipeline:
         answer: Answer
         body = read if isinstance(read, bytes) else b""
         if refused is not None:
-            answer = _problem(refused, cors_headers)
+            answer = problem(refused, cors_headers)
         elif isinstance(read, MockError):
-            answer = _problem(read, cors_headers)
+            answer = problem(read, cors_headers)
         elif origin and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
             answer = "204 No Content", self.cors.preflight(origin, requested, not public), [b""]
         elif isinstance(session := self._session(environ, origin), MockError):
-            answer = _problem(session, cors_headers)
+            answer = problem(session, cors_headers)
         elif public and (store := session).faults.active and (failure := self._fault(environ, store)) is not None:
             if isinstance(failure, ConnectionDropped):
                 return self._drop(environ, store, started, body, start_response, failure)
-            answer = _problem(failure, cors_headers)
+            answer = problem(failure, cors_headers)
         elif (
             self.fast
             and method == "POST"
@@ -211,7 +210,7 @@ class Pipeline:
             answer = self._inner(environ, session, cors_headers)
         status, headers, chunks = answer
         if public and path != VENDOR_DOCUMENT:
-            self._record(environ, store, int(status[:3]), started, body, b"".join(chunks))
+            self.rows.record(environ, store, int(status[:3]), started, body, b"".join(chunks))
         # Started last, once everything that could fail has run: a crash can still answer a problem.
         start_response(status, headers)
         return chunks
@@ -244,7 +243,7 @@ class Pipeline:
                 # A document built as it is sent (the journal): handed on, never held whole. None of the
                 # vendor's operations streams, so the journal never needs its bytes.
                 ((status, headers),) = started
-                return status, headers, _Closing(body, _nothing)
+                return status, headers, Closing(body, nothing)
             try:
                 chunks = list(body)
             finally:
@@ -270,169 +269,6 @@ class Pipeline:
             or flask.error_handler_spec[None][None] != self._handlers
             or flask.view_functions.get(CREATE.id) is not self._create_view
         )
-
-    def _undeclared(self, environ: WSGIEnvironment) -> bool:
-        """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        return all(op.match(method, path) is None for op in PUBLIC_OPERATIONS)
-
-    def _watched(self, environ: WSGIEnvironment) -> str | None:
-        """With ``--watch``: the conversation segment of a creation, which goes to the upstream to be judged."""
-        if self.sessions.watch is None:
-            return None
-        found = CREATE.match(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
-        return None if found is None else found["conversation"]
-
-    def _pass_on(
-        self,
-        environ: WSGIEnvironment,
-        origin: str | None,
-        cors_headers: list[tuple[str, str]],
-        started: float,
-        start_response: StartResponse,
-        judged: str | None = None,
-    ) -> Iterable[bytes]:
-        """Answer from the upstream (``upstream.py``): a preflight here, the rest there and back, journaled in the
-        session the request names.
-
-        ``judged``: the conversation of a creation the contract judges (``--watch``), once its answer has passed.
-        """
-        assert self.upstream is not None
-        if origin and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
-            requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
-            start_response("204 No Content", self.cors.preflight(origin, requested, methods=PROXIED_METHODS))
-            return [b""]
-        if environ["REQUEST_METHOD"] == "OPTIONS" and "*" in (environ.get("PATH_INFO"), environ.get("REQUEST_URI")):
-            # The server's own capabilities (RFC 9110, 9.3.7): answered here, as no path of the upstream's is asked.
-            start_response("204 No Content", [("Allow", ", ".join(PROXIED_METHODS))])
-            return [b""]
-        session = self._session(environ, origin)
-        store = session if isinstance(session, Store) else self.sessions.default
-        # A judged request is kept whole (up to the fake's own body limit): the echo is checked against it.
-        keep = BODY_LIMIT if judged is None else self.max_body_bytes + 1
-        url = self.upstream.target(environ)
-        sent_at = time.time()
-        received: Received | None = None
-        turn = False
-        try:
-            if isinstance(session, MockError):
-                raise session
-            if isinstance(url, MockError):
-                raise url
-            received = self._receive(environ, keep)
-            # Waiting on the upstream holds a thread, not a working turn; past --max-upstream at once, a 503.
-            turn = self.passing.enter()
-            if not turn:
-                raise Busy(
-                    f"{self.passing.limit} requests are waiting on the upstream, each holding a thread;"
-                    " try again in a moment (mockserver serve --max-upstream raises the limit)"
-                )
-            passed = self.upstream.forward(environ, url, received, keep_answer=judged is not None)
-        except MockError as error:
-            if turn:
-                self.passing.leave()
-            return self._not_passed(environ, store, error, cors_headers, started, received, judged, start_response)
-        finally:
-            if received is not None:
-                received.close()
-        sent = received.start
-
-        sent_length = received.length
-
-        def recorded(raw: bytes, length: int) -> None:
-            self.passing.leave()
-            answer = _decoded(raw, passed.encoding, len(raw) if judged is None else KEPT_ANSWER)
-            verdict = (
-                ""
-                if judged is None
-                else self._verdict(environ, url, passed.status, passed.headers, sent, answer, sent_at, judged)
-            )
-            status = int(passed.status[:3])
-            self._record(environ, store, status, started, sent, answer, True, verdict, (sent_length, length))
-
-        start_response(passed.status, passed.headers + cors_headers)
-        if isinstance(passed.body, list):  # read whole: recorded now, and sent as it is
-            whole = b"".join(passed.body)
-            recorded(whole, len(whole))
-            return passed.body
-        streaming = passed.body
-        return _Closing(streaming, lambda: recorded(streaming.seen, streaming.length))
-
-    def _not_passed(
-        self,
-        environ: WSGIEnvironment,
-        store: Store,
-        error: MockError,
-        cors_headers: list[tuple[str, str]],
-        started: float,
-        received: Received | None,
-        judged: str | None,
-        start_response: StartResponse,
-    ) -> Iterable[bytes]:
-        """The fake's own answer to a request it did not pass on, or that got no answer; journaled as passed on."""
-        status, headers, chunks = _problem(error, cors_headers)
-        verdict = ""
-        if judged is not None and self.sessions.watch is not None:
-            verdict = self.sessions.watch.not_judged(f"{error.status} {error.title}: the upstream gave no answer")
-        sent, length = (b"", 0) if received is None else (received.start, received.length)
-        answer = b"".join(chunks)
-        self._record(environ, store, error.status, started, sent, answer, True, verdict, (length, len(answer)))
-        start_response(status, headers)
-        return chunks
-
-    def _receive(self, environ: WSGIEnvironment, keep: int) -> Received:
-        """A passed-on request's body, received whole before it takes an upstream slot (``received.py``)."""
-        assert self.upstream is not None
-        declared = environ.get("CONTENT_LENGTH") or ""
-        if declared and not declared.isdigit():
-            raise BadParameter(f"Content-Length {declared[:40]!r} is no length")
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        length = int(declared) if declared else None if chunked else 0
-        if length == 0:
-            return Received(None, 0, b"")
-        if not self.uploads.enter():
-            raise self._uploads_busy()
-        timeout = self.upstream.timeout
-        try:
-            return receive(environ["wsgi.input"], length, time.monotonic() + timeout, keep)
-        except TooSlow as exc:
-            raise RequestTimeout(f"the body did not arrive within {timeout:g} s (--upstream-timeout): {exc}") from None
-        except BrokenOff as exc:
-            raise BadParameter(str(exc)) from None
-        finally:
-            self.uploads.leave()
-
-    def _verdict(
-        self,
-        environ: WSGIEnvironment,
-        url: object,
-        status: str,
-        headers: list[tuple[str, str]],
-        sent: bytes,
-        answer: bytes,
-        sent_at: float,
-        conversation: str,
-    ) -> str:
-        """The contract's verdict on a creation the real API answered (``watch.py``)."""
-        from message_api_kit.contracts.transport import Exchange
-
-        assert self.sessions.watch is not None
-        if len(sent) > self.max_body_bytes:
-            return self.sessions.watch.not_judged("a body larger than --max-body-bytes")
-        request_headers = {"Content-Type": environ["CONTENT_TYPE"]} if environ.get("CONTENT_TYPE") else {}
-        exchange = Exchange(
-            environ["REQUEST_METHOD"],
-            str(url),
-            request_headers,
-            sent,
-            int(status[:3]),
-            {k.lower(): v for k, v in headers},
-            answer,
-            sent_at,
-            time.time(),
-            operation=CREATE,
-        )
-        return self.sessions.watch.judge(exchange, conversation, environ.get("PATH_INFO", ""))
 
     def _read_body(self, environ: WSGIEnvironment) -> bytes | MockError:
         """Read the request's body now, and put it back as bytes in memory; or why it was not read.
@@ -504,42 +340,6 @@ class Pipeline:
             )
         return None
 
-    def _record(
-        self,
-        environ: WSGIEnvironment,
-        store: Store,
-        status: int,
-        started: float,
-        body: bytes,
-        answer: bytes,
-        proxied: bool = False,
-        verdict: str = "",
-        lengths: tuple[int, int] | None = None,
-    ) -> None:
-        """Journal one public request in its session; status 0 means no answer was sent.
-
-        Every part is cut (``journal.py``: bodies, path and query to ``BODY_LIMIT``, headers to
-        ``HEADERS_LIMIT``), so an entry's memory is bounded whatever a client sends; ``lengths``: the
-        bodies' whole lengths where ``body`` and ``answer`` are already only their starts.
-        """
-        headers = self.header_names.lines(environ)
-        store.journal.record(
-            (
-                time.time(),
-                environ["REQUEST_METHOD"],
-                environ.get("PATH_INFO", "")[:BODY_LIMIT],
-                self.header_names.query(environ.get("QUERY_STRING", ""))[:BODY_LIMIT],
-                status,
-                (time.perf_counter() - started) * 1000,
-                body[:BODY_LIMIT],
-                answer[:BODY_LIMIT],
-                headers,
-                proxied,
-                verdict,
-                *(lengths or (len(body), len(answer))),
-            )
-        )
-
     def _fault(self, environ: WSGIEnvironment, store: Store) -> InjectedFailure | ConnectionDropped | None:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         # Faults are for the vendor's operations, never the documents; no such route: the app answers 404 or 405.
@@ -566,7 +366,7 @@ class Pipeline:
         dropped: ConnectionDropped,
     ) -> Iterable[bytes]:
         # The body was read already (_read_body): unread bytes would turn the close into a reset on some stacks.
-        self._record(environ, store, 0, started, body, b"")
+        self.rows.record(environ, store, 0, started, body, b"")
         if environ.get("SERVER_SOFTWARE") == "Granian":
             # Granian closes a connection only when its HTTP core (hyper) cannot write the
             # answer: a Content-Length that is no number, on a body of unknown length, makes
@@ -583,82 +383,5 @@ class Pipeline:
         raise dropped
 
 
-class _Closing:
-    """A WSGI answer body that calls ``done`` once the server has sent it (or given up), after closing ``body``."""
-
-    def __init__(self, body: Iterable[bytes], done: Callable[[], None]) -> None:
-        self._body = body
-        self._done = done
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self._body)
-
-    def close(self) -> None:
-        try:
-            close = getattr(self._body, "close", None)
-            if close is not None:
-                close()
-        finally:
-            self._done()
-
-
-def _nothing() -> None:
-    pass
-
-
 def _unwritable(data: bytes) -> object:
     raise RuntimeError("the fake's answers are returned, never written")
-
-
-#: Headers of the connection, not of the request: a replay sets its own.
-_CONNECTION_HEADERS = frozenset({"HTTP_HOST", "HTTP_CONNECTION", "HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"})
-#: Header names a journal remembers the shape of (its name as shown, whether it is a secret's): bounded, since
-#: a client chooses the names.
-_NAMES_REMEMBERED = 4096
-
-
-class HeaderNames:
-    """How each header of the journal is shown: its name from the WSGI key, and whether its value is a secret's.
-
-    Both are worked out once for each name seen (``schemas.is_secret``, the kit's one rule), not on
-    every request.
-    """
-
-    def __init__(self, show_secrets: bool) -> None:
-        self.show_secrets = show_secrets
-        self._known: dict[str, tuple[str, bool]] = {}
-
-    def lines(self, environ: WSGIEnvironment) -> str:
-        """The request's headers as the client sent them, ``Name: value`` a line, secrets redacted unless shown."""
-        known = self._known
-        lines = []
-        content_type = environ.get("CONTENT_TYPE")
-        if content_type:
-            lines.append(f"Content-Type: {content_type}")
-        for key, value in environ.items():
-            if not key.startswith("HTTP_") or key in _CONNECTION_HEADERS:
-                continue
-            shape = known.get(key)
-            if shape is None:
-                name = key[5:].replace("_", "-").title()
-                shape = (name, not self.show_secrets and schemas.is_secret(name))
-                if len(known) < _NAMES_REMEMBERED:
-                    known[key] = shape
-            lines.append(f"{shape[0]}: {schemas.REDACTED if shape[1] else value}")
-        text = "\r\n".join(lines)
-        if len(text) <= HEADERS_LIMIT:
-            return text
-        return f"{text[:HEADERS_LIMIT]}\r\n(cut): {len(text)} characters of headers in all, {HEADERS_LIMIT} kept"
-
-    def query(self, query: str) -> str:
-        """The query string, the values of secret parameters redacted unless shown."""
-        return query if self.show_secrets or not query else schemas.redact_query(query)
-
-
-def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
-    """A passed-on answer's start as a contract run reads it: its Content-Encoding undone (bounded)."""
-    if not encoding:
-        return raw[:limit]
-    from message_api_kit.contracts.transport import decoded
-
-    return decoded(raw, encoding, limit)

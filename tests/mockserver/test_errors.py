@@ -124,7 +124,7 @@ def test_a_crash_outside_any_handler_is_a_500_problem_and_recorded(app, client, 
     def boom(*args, **kwargs):
         raise RuntimeError("in the pipeline")
 
-    monkeypatch.setattr(app.wsgi_app, "_record", boom)  # runs after the handler, outside Flask
+    monkeypatch.setattr(app.wsgi_app.rows, "record", boom)  # runs after the handler, outside Flask
     problem = assert_problem(client.post("/conversations/1/messages", json={"message": "x"}), 500)
     assert problem["title"] == "Internal Server Error" and "in the pipeline" in problem["detail"]
     assert [repr(e) for e in sessions_of(app).crashes.take()] == ["RuntimeError('in the pipeline')"]
