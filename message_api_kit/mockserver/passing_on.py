@@ -18,6 +18,7 @@ from message_api_kit.mockserver.store import Store
 from message_api_kit.mockserver.upstream import KEPT_ANSWER, Upstream
 from message_api_kit.mockserver.waiting import Turns
 from message_api_kit.mockserver.wsgi_answers import Closing, problem
+from message_api_kit.schemas import Operation
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -57,18 +58,24 @@ class PassingOn:
         self.max_body_bytes = max_body_bytes
         self.session_of = session_of
         self.uploads_busy = uploads_busy
+        self._by_method: dict[str, tuple[Operation, ...]] = {}
+        for operation in PUBLIC_OPERATIONS:
+            self._by_method[operation.method] = (*self._by_method.get(operation.method, ()), operation)
 
-    def undeclared(self, environ: WSGIEnvironment) -> bool:
-        """Whether no declared operation takes this method and path: with ``--upstream``, the real API's to answer."""
-        method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
-        return all(op.match(method, path) is None for op in PUBLIC_OPERATIONS)
+    def destination(self, environ: WSGIEnvironment) -> str | None:
+        """Where a request goes: ``None``, the fake answers it (a declared operation's); else the upstream, with
+        the conversation segment of a creation ``--watch`` judges, or ``""``.
 
-    def watched(self, environ: WSGIEnvironment) -> str | None:
-        """With ``--watch``: the conversation segment of a creation, which goes to the upstream to be judged."""
-        if self.sessions.watch is None:
-            return None
-        found = CREATE.match(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""))
-        return None if found is None else found["conversation"]
+        One match of the request's method and path against the declared operations (``Operation.pattern``):
+        it runs on every request of a fake in front of an upstream, its own creations included.
+        """
+        path = environ.get("PATH_INFO", "")
+        for operation in self._by_method.get(environ["REQUEST_METHOD"], ()):
+            found = operation.pattern.fullmatch(path)
+            if found is not None:
+                judged = operation is CREATE and self.sessions.watch is not None
+                return found["conversation"] if judged else None
+        return ""
 
     def __call__(
         self,
