@@ -3,6 +3,11 @@
 import os
 import random
 
+# httpx imports httpcore only when a transport is first made, and maps its errors by class. pytester takes out
+# of sys.modules, when its test ends, every module imported during it: had httpcore been first imported there,
+# the next test's httpx would meet errors of a second httpcore it does not map (a timeout raised as
+# httpcore.ReadTimeout, not httpx's). Imported here, before any test, it is never taken out.
+import httpcore  # noqa: F401
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=50, deadline=None)

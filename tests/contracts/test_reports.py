@@ -294,7 +294,7 @@ def test_a_rate_limit_met_is_said_in_the_summary_and_the_junit_file_never_a_fail
     assert quiet.throttled == 0 and "rate limit" not in quiet.summary()
 
 
-def _failed_everywhere(name, capsys, request, tmp_path):
+def _failed_everywhere(name, capsys, pytester, tmp_path):
     """What a run against the broken fake ``name`` fails, as each place a user reads says it: by place, the
     set of (check, title) failed."""
     from message_api_kit.mockserver import LiveServer
@@ -320,9 +320,6 @@ def _failed_everywhere(name, capsys, request, tmp_path):
         for c in ET.parse(junit).iter("testcase")
         if c.find("failure") is not None
     }
-    # pytester only now: it takes modules imported after it starts out of sys.modules when it ends,
-    # and httpx would then meet httpcore errors of classes it does not know.
-    pytester = request.getfixturevalue("pytester")
     pytester.makepyfile(
         "from message_api_kit.contracts.testing import contract_tests\n\ntest_contract = contract_tests()\n"
     )
@@ -358,9 +355,9 @@ def _failed_everywhere(name, capsys, request, tmp_path):
     ],
 )
 def test_a_cause_is_one_failure_in_the_live_lines_the_summary_the_junit_file_and_the_plugin(
-    name, cause, capsys, request, tmp_path
+    name, cause, capsys, pytester, tmp_path
 ):
-    code, places, titled, out = _failed_everywhere(name, capsys, request, tmp_path)
+    code, places, titled, out = _failed_everywhere(name, capsys, pytester, tmp_path)
     assert code == 1
     assert len(places["summary"]) == 1, out  # one cause, one failing check
     assert len(set(map(frozenset, places.values()))) == 1, places  # the same check failed everywhere
