@@ -198,6 +198,11 @@ class Seen:
     fields: dict[str, str]
     values: dict[str, Any]
 
+    @property
+    def accepted(self) -> bool:
+        """Whether the server took the request (a 2xx)."""
+        return 200 <= self.status < 300
+
 
 def seen(exchange: Exchange, ids: Ids, names: dict[int, str]) -> Seen:
     """Reduce an answer; ``names`` turns this server's ids into the program's names (for the parent's identity)."""
@@ -245,7 +250,7 @@ def category(broken: dict[str, CheckFailure], real: Seen, fake: Seen) -> str:
     """The category of every difference on one request: ``broken`` holds each side the contract's verdict failed."""
     if broken:
         return CONTRACT
-    if (200 <= real.status < 300) != (200 <= fake.status < 300):
+    if real.accepted != fake.accepted:
         return LENIENT  # both kept the contract: the doc let each take or refuse it
     return CHOICE
 
@@ -263,15 +268,14 @@ def compare(real: Seen, fake: Seen, broken: dict[str, CheckFailure] | None = Non
 
 def _differences(real: Seen, fake: Seen) -> list[Difference]:
     found: list[Difference] = []
-    if (200 <= real.status < 300) != (200 <= fake.status < 300):
+    if real.accepted != fake.accepted:
         found.append(Difference("accepted by one, refused by the other", "status", real.status, fake.status))
         return found
     if real.status != fake.status:
         found.append(Difference("status", "status", real.status, fake.status))
     if real.content_type != fake.content_type:
         found.append(Difference("content type", "content-type", real.content_type, fake.content_type))
-    refused = not 200 <= real.status < 300
-    if refused:
+    if not real.accepted:
         if real.body_kind != fake.body_kind or set(real.fields) != set(fake.fields):
             found.append(Difference("error body", "body", _shape(real), _shape(fake)))
         return found

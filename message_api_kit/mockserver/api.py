@@ -17,7 +17,7 @@ from message_api_kit.mockserver.errors import (
     NotFound,
     SchemaViolation,
     UnsupportedMediaType,
-    from_store,
+    as_mock_error,
 )
 from message_api_kit.mockserver.profile import Profile
 from message_api_kit.mockserver.render import json_text_response, message_text, shape_of
@@ -100,8 +100,7 @@ def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[
         try:
             made = create(conversation)
         except (MockError, StoreError) as error:
-            detail = str((error if isinstance(error, MockError) else from_store(error)).problem().get("detail", ""))
-            refused = profile.refused(refusal_class(conversation, error), detail)
+            refused = profile.refused(refusal_class(conversation, error), as_mock_error(error).detail)
             if refused is None:
                 raise
             return _answer(refused)

@@ -191,11 +191,15 @@ def problem_response(doc: dict[str, Any], headers: dict[str, str] | None = None)
     return Response(json.dumps(doc), status=doc["status"], headers=headers, mimetype=PROBLEM_JSON)
 
 
+def as_mock_error(error: MockError | StoreError) -> MockError:
+    """A refusal as the fake answers it: a store error mapped (``from_store``), a ``MockError`` as it is."""
+    return error if isinstance(error, MockError) else from_store(error)
+
+
 def refusal(error: MockError | StoreError) -> Response:
     """The answer to a refused request: Flask's error handler, and the pipeline's fast path of a creation."""
-    if isinstance(error, MockError):
-        return problem_response(error.problem(), dict(error.headers))
-    return problem_response(from_store(error).problem())
+    refused = as_mock_error(error)
+    return problem_response(refused.problem(), dict(refused.headers))
 
 
 def _handle_http(error: HTTPException) -> Response | HTTPException:
@@ -206,11 +210,16 @@ def _handle_http(error: HTTPException) -> Response | HTTPException:
     return problem_response(doc, headers)
 
 
-def crashed(error: Exception, on_crash: Callable[[Exception], None]) -> Response:
-    """The answer to a bug of the fake's: logged, heard by ``on_crash`` (the pytest plugin fails the test on it)."""
+def heard(error: Exception, on_crash: Callable[[Exception], None]) -> Crash:
+    """A bug of the fake's, logged and heard by ``on_crash`` (the pytest plugin fails the test on it)."""
     log.exception("unhandled error in the fake", exc_info=error)
     on_crash(error)
-    return problem_response(Crash.of(error).problem())
+    return Crash.of(error)
+
+
+def crashed(error: Exception, on_crash: Callable[[Exception], None]) -> Response:
+    """The answer to a bug of the fake's, heard (``heard``), as Flask's handler and the fast path give it."""
+    return problem_response(heard(error, on_crash).problem())
 
 
 def register_error_handlers(app: Flask, on_crash: Callable[[Exception], None]) -> None:

@@ -128,9 +128,7 @@ class PassingOn:
         finally:
             if received is not None:
                 received.close()
-        sent = received.start
-
-        sent_length = received.length
+        sent, sent_length = received.start, received.length
 
         def recorded(raw: bytes, length: int) -> None:
             self.passing.leave()

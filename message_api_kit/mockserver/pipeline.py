@@ -23,13 +23,12 @@ from message_api_kit.mockserver.cors import CorsPolicy, HostPolicy
 from message_api_kit.mockserver.errors import (
     BadParameter,
     Busy,
-    Crash,
     Forbidden,
     InjectedFailure,
     MockError,
     crashed,
     from_store,
-    log,
+    heard,
     refusal,
 )
 from message_api_kit.mockserver.journal_rows import JournalRows
@@ -53,9 +52,6 @@ NO_HEADERS: list[tuple[str, str]] = []
 SESSION_ENVIRON = environ_key(schemas.SESSION_HEADER)
 #: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
-#: The operations outside /__mock__/: the routes the fake answers itself in front of an upstream, matched with
-#: their declared patterns (``Operation.match``: Werkzeug's router costs more on every request).
-PUBLIC_OPERATIONS = tuple(op for op in schemas.OPERATIONS if not op.path.startswith(ADMIN_PREFIX))
 #: The vendor's operation, which ``--watch`` judges.
 CREATE = schemas.operation("createMessage")
 #: Faults apply to these operations only.
@@ -92,7 +88,7 @@ def _created(
     except Exception as error:  # a bug of the fake's, answered and heard as Flask's handler does
         return _written(crashed(error, on_crash), cors_headers)
     data = text.encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data))), *cors_headers]
+    headers = [("Content-Type", schemas.JSON), ("Content-Length", str(len(data))), *cors_headers]
     return CREATED, headers, [data]
 
 
@@ -146,10 +142,8 @@ class Pipeline:
         except ConnectionDropped:
             raise
         except Exception as error:
-            log.exception("unhandled error in the fake", exc_info=error)
-            self.sessions.crashes.record(error)
             # Nothing was started yet: _serve starts the answer last of all.
-            status, headers, chunks = problem(Crash.of(error), [])
+            status, headers, chunks = problem(heard(error, self.sessions.crashes.record), [])
             start_response(status, headers)
             return chunks
 
