@@ -1,9 +1,8 @@
-"""The contract checks: each a name, a one-line description, the DERIVATION.md rows it enforces, and a test."""
+"""``createMessage``'s checks: each a name, a one-line description, the DERIVATION.md rows it enforces, and a test."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import example, given, seed, settings
@@ -14,6 +13,7 @@ from message_api_kit.contracts import checks, strategies
 from message_api_kit.contracts.context import Context
 from message_api_kit.contracts.machine import messages_machine
 from message_api_kit.contracts.probes import Probe
+from message_api_kit.contracts.registry import ContractCheck
 from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS
 
 #: Steps of one run of the state machine.
@@ -23,25 +23,6 @@ SHAPES = 11
 #: The state machine runs max_examples / this many times: each run is STEPS requests, so
 #: half as many runs keep its share of the budget near the other checks' (bench/catch_rate.py).
 MACHINE_DIVISOR = 2
-
-
-@dataclass(frozen=True)
-class ContractCheck:
-    """One named rule of the contract and the Hypothesis test that probes it."""
-
-    name: str
-    description: str
-    reference: str
-    run: Callable[[Context], None]
-    #: Requests one generated example may send, for the budget.
-    requests_per_example: int = 1
-    #: Needs ``--other-conversation``; skipped, not passed, without it.
-    needs_other: bool = False
-    #: Examples always sent on top of the generated ones (the boundary phase).
-    explicit_examples: int = 0
-    #: The choices the doc leaves open that this check accepts and notes ("the server is
-    #: lenient here"), and ``--strict`` fails. Empty: every rule of the check is a failure.
-    lenient: str = ""
 
 
 def _examples(name: str, values: tuple[Any, ...]) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -26,7 +26,7 @@ from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import parent_named
 
 if TYPE_CHECKING:
-    from message_api_kit.contracts.catalog import ContractCheck
+    from message_api_kit.contracts.registry import ContractCheck
     from message_api_kit.contracts.report import CheckResult
     from message_api_kit.contracts.transport import Exchange
 

@@ -69,10 +69,11 @@ def field(exchange: Exchange, message: dict[str, Any], name: str) -> Any:
 def created(exchange: Exchange) -> dict[str, Any]:
     """R1, R2, N1-N5: ``accepted``, and the body is valid against the schema its operation declares for
     the status (``message.json``), nested objects included."""
-    return _conforms(exchange, accepted(exchange))
+    return conforms(exchange, accepted(exchange))
 
 
-def _conforms(exchange: Exchange, body: dict[str, Any]) -> dict[str, Any]:
+def conforms(exchange: Exchange, body: dict[str, Any]) -> dict[str, Any]:
+    """R2: ``body`` is valid against the schema the exchange's operation declares for its status; return it."""
     schema = _declared(exchange).answer_schema(exchange.status)
     if schema is None:
         raise CheckFailure(
@@ -153,7 +154,7 @@ def judged_outside(exchange: Exchange, probe: Probe) -> dict[str, Any] | None:
         )
     answer = accepted(exchange)
     exempt = {name for reason in probe.outside for name in reason.fields}
-    _conforms(exchange, {**answer, **{name: _PLACEHOLDERS[name] for name in exempt if name in answer}})
+    conforms(exchange, {**answer, **{name: _PLACEHOLDERS[name] for name in exempt if name in answer}})
     if "conversationId" not in exempt:
         conversation_matches(exchange, answer, int(probe.conversation))
     fresh(exchange, answer)

@@ -13,10 +13,10 @@ from typing import Any
 import click
 
 from message_api_kit.contracts import diff_report
-from message_api_kit.contracts.catalog import CHECKS, ContractCheck
 from message_api_kit.contracts.diff import run_diff
 from message_api_kit.contracts.failures import BudgetExhausted, Unreachable
 from message_api_kit.contracts.profile import observe
+from message_api_kit.contracts.registry import ContractCheck, Registry, default_registry
 from message_api_kit.contracts.replay import read_journal, replay
 from message_api_kit.contracts.runner import CheckResult, Report, RunConfig, UsageError, parse_header, run
 from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS, MAX_ANSWER_BYTES, Transport
@@ -24,6 +24,12 @@ from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS, MAX_ANSWER_
 
 def _names(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name.strip() for value in values for name in value.split(",") if name.strip())
+
+
+def _registry() -> Registry:
+    """The operations under contract: those ``main`` was given (a test's own), else the kit's."""
+    given = click.get_current_context().obj
+    return given if isinstance(given, Registry) else default_registry()
 
 
 def _header(value: str) -> tuple[str, str]:
@@ -88,6 +94,12 @@ def _exchange_bounds(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @_exchange_bounds
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
+@click.option(
+    "--operations",
+    multiple=True,
+    help="Only the checks of these operations, by operation id (comma-separated or repeated; --list-checks names"
+    " them). Default: every operation the kit knows.",
+)
 @click.option("--checks", "checks", multiple=True, help="Only these checks (comma-separated or repeated).")
 @click.option("--exclude-checks", multiple=True, help="All checks but these.")
 @click.option("--strict", is_flag=True, help="Fail the project's own choices where the doc is silent, too.")
@@ -108,6 +120,7 @@ def cli(
     timeout: float,
     max_answer_bytes: int,
     date_tolerance: float,
+    operations: tuple[str, ...],
     checks: tuple[str, ...],
     exclude_checks: tuple[str, ...],
     strict: bool,
@@ -118,11 +131,14 @@ def cli(
     list_checks: bool,
 ) -> int:
     """Check that the server at --base-url honours the contract of POST /conversations/{conversation}/messages."""
+    registry = _registry()
     if list_checks:
-        for check in CHECKS:
-            click.echo(f"{check.name:34} {check.reference:18} {check.description}")
-            if check.lenient:
-                click.echo(f"{'':53} noted, a failure under --strict: {check.lenient}")
+        for unit in registry:
+            click.echo(f"{unit.id} ({unit.operation.method} {unit.operation.path}):")
+            for check in unit.checks:
+                click.echo(f"  {check.name:32} {check.reference:18} {check.description}")
+                if check.lenient:
+                    click.echo(f"{'':53} noted, a failure under --strict: {check.lenient}")
         return 0
     if base_url is None:
         raise click.UsageError("Missing option '--base-url': the server to check.")
@@ -146,12 +162,17 @@ def cli(
             strict=strict,
             exit_first=exit_first,
             show_secrets=show_secrets,
+            operations=_names(operations),
+            registry=registry,
         )
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     writes = f"conversation {conversation}" + (f" and {other_conversation}" if other_conversation else "")
     mode = " (strict)" if strict else ""
-    click.echo(f"contracts: {len(config.selected())} checks{mode} against {base_url}, writing to {writes}")
+    click.echo(
+        f"contracts: {len(config.selected())} checks{mode} of {', '.join(config.units().ids)} against {base_url},"
+        f" writing to {writes}"
+    )
     click.echo(
         f"  at most {config.total_budget()} requests" + (f", {config.rate_limit:g}/s" if config.rate_limit else "")
     )
@@ -232,6 +253,9 @@ class _Progress:
     help="What fails the run: a side breaking the contract; that or a choice a profile copies; any difference.",
 )
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
+@click.option(
+    "--operations", multiple=True, help="Only the programs of these operations, by operation id (default: every one)."
+)
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False), help="Write a JSON report here.")
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="Write an HTML report here.")
 @click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
@@ -255,6 +279,7 @@ def diff_cli(
     max_answer_bytes: int,
     fail_on: str,
     date_tolerance: float,
+    operations: tuple[str, ...],
     json_path: Path | None,
     html_path: Path | None,
     junit_xml: Path | None,
@@ -264,6 +289,11 @@ def diff_cli(
     if conversation is None:
         raise click.UsageError("Missing option '--conversation': name the conversation the run may write to.")
     seed = random.randrange(2**32) if seed is None else seed
+    registry = _registry()
+    try:
+        registry.select(_names(operations))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     transports = [
         Transport(
             url, dict(_header(h) for h in given), timeout, _rate(rate_limit), budget, max_answer_bytes=max_answer_bytes
@@ -272,7 +302,16 @@ def diff_cli(
     ]
     try:
         report = run_diff(
-            transports[0], transports[1], conversation, other_conversation, seed, max_examples, fail_on, date_tolerance
+            transports[0],
+            transports[1],
+            conversation,
+            other_conversation,
+            seed,
+            max_examples,
+            fail_on,
+            date_tolerance,
+            registry=registry,
+            operations=_names(operations),
         )
     except (Unreachable, BudgetExhausted) as exc:
         click.echo(f"contracts: error: {exc}", err=True)
@@ -300,6 +339,7 @@ def diff_cli(
     click.echo(
         f"replay: contracts diff --base-url {base_url} --fake-url {fake_url} --conversation {conversation}"
         + (f" --other-conversation {other_conversation}" if other_conversation else "")
+        + (f" --operations {','.join(_names(operations))}" if operations else "")
         + f" --max-examples {max_examples} --seed {seed}"
     )
     return report.exit_code
@@ -358,13 +398,17 @@ def replay_cli(
 SUBCOMMANDS = {"diff": (diff_cli, "contracts diff"), "replay": (replay_cli, "contracts replay")}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, registry: Registry | None = None) -> int:
     """Run the CLI. Exit 0: contract kept; 1: broken; 2: usage error, server unreachable or the wrong place;
-    3: a bug in the checks themselves (never 1: a bug of ours says nothing about the server)."""
+    3: a bug in the checks themselves (never 1: a bug of ours says nothing about the server).
+
+    ``registry``: the operations under contract (default: every one the kit knows), for a suite of its own."""
     args = sys.argv[1:] if argv is None else argv
     command, name = SUBCOMMANDS.get(args[0] if args else "", (cli, "contracts"))
     try:
-        result = command.main(args=args if command is cli else args[1:], prog_name=name, standalone_mode=False)
+        result = command.main(
+            args=args if command is cli else args[1:], prog_name=name, standalone_mode=False, obj=registry
+        )
     except (click.exceptions.Abort, KeyboardInterrupt):
         return 130
     except click.ClickException as exc:

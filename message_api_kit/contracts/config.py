@@ -6,7 +6,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from message_api_kit.contracts.catalog import CHECKS, ContractCheck
+from message_api_kit.contracts.registry import ContractCheck, Registry, default_registry
 from message_api_kit.contracts.transport import DEFAULT_CONNECTIONS, MAX_ANSWER_BYTES, header_variable
 
 __all__ = ["SHRINK_FACTOR", "RunConfig", "UsageError", "parse_header"]
@@ -55,11 +55,19 @@ class RunConfig:
     max_answer_bytes: int = MAX_ANSWER_BYTES
     #: Connections kept to the server, taken in turn by consecutive requests (``Transport.connections``).
     connections: int = DEFAULT_CONNECTIONS
+    #: The operations whose checks run, by operation id (none: every operation registered).
+    operations: Sequence[str] = ()
+    #: The operations under contract (``None``: ``registry.default_registry()``, every one the kit knows).
+    registry: Registry | None = None
 
     def __post_init__(self) -> None:
         if self.connections < 1:
             raise UsageError("connections must be at least 1")
-        known = {check.name for check in CHECKS}
+        try:
+            self.units()
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        known = {check.name for check in self.contracts().checks}
         unknown = sorted((set(self.checks) | set(self.exclude_checks)) - known)
         if unknown:
             raise UsageError(f"unknown check(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -68,11 +76,19 @@ class RunConfig:
         if self.conversation == self.other_conversation:
             raise UsageError("the other conversation must differ from the conversation")
 
+    def contracts(self) -> Registry:
+        """Every operation under contract (``registry``, or the kit's own)."""
+        return self.registry if self.registry is not None else default_registry()
+
+    def units(self) -> Registry:
+        """The operations this run checks (``operations``; all by default)."""
+        return self.contracts().select(self.operations)
+
     def selected(self) -> list[ContractCheck]:
-        """The checks this run runs, in catalog order."""
+        """The checks this run runs, operation by operation, each in its catalog's order."""
         return [
             check
-            for check in CHECKS
+            for check in self.units().checks
             if (not self.checks or check.name in self.checks) and check.name not in self.exclude_checks
         ]
 
@@ -97,6 +113,8 @@ class RunConfig:
             words += ["--date-tolerance", f"{self.date_tolerance:g}"]
         if self.strict:
             words.append("--strict")
+        if self.operations:
+            words += ["--operations", ",".join(self.operations)]
         words += ["--seed", str(seed)]
         if check is not None:
             words += ["--checks", check]

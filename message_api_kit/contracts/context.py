@@ -16,8 +16,10 @@ from hypothesis.errors import InvalidArgument
 from message_api_kit.contracts import checks, domain, rules
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure
 from message_api_kit.contracts.probes import CREATE_MESSAGE, Probe, parent_named
+from message_api_kit.contracts.registry import Judged, Registry, default_registry
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport
+from message_api_kit.schemas import Operation
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,12 @@ class Note:
 
 @dataclass
 class Context:
-    """The run's shared state. Checks call ``post``, ``create`` and ``probe``; the runner owns everything else.
+    """The run's shared state. Checks call ``call`` and ``judge`` (any operation's), or ``post``, ``create`` and
+    ``probe`` (creations); the runner owns everything else.
 
-    The checks are of the vendor's one operation (``CREATE_MESSAGE``, from its declaration):
-    every request they send names it, and the rules read its statuses and schemas from there.
+    Every request a check sends names its declared operation, and the rules read its statuses
+    and schemas from there; ``judge`` gives the verdict of the exchange's own operation, from the
+    run's registry.
     """
 
     transport: Transport
@@ -61,9 +65,23 @@ class Context:
 
     #: What the run knows of the server's state: its conversations, and the anchors it made in them.
     known: Known = field(default_factory=Known)
+    #: The operations under contract: ``judge`` dispatches on an exchange's operation to its verdict.
+    registry: Registry = field(default_factory=default_registry)
 
     def __post_init__(self) -> None:
         self.known.conversations.update(self.conversations)
+
+    def call(self, operation: Operation, parameters: dict[str, object], body: Any = None) -> Exchange:
+        """Send a request to ``operation`` as its declaration says (``Transport.call``), within the check's budget."""
+        return _within_budget(lambda: self.transport.call(operation, parameters, body))
+
+    def judge(self, exchange: Exchange, parameters: dict[str, object], what: str = "a request") -> Judged:
+        """The verdict of the exchange's operation (its contract in ``registry``) on it, what it made remembered.
+
+        ``parameters`` are those the request was sent with (``call``'s), spelled as the request spelled them.
+        """
+        sent = {name: str(value) for name, value in parameters.items() if value is not None}
+        return self.registry.judge(exchange, sent, self.known, self.date_tolerance, what=what)
 
     def post(self, conversation: int | str, body: Any) -> Exchange:
         """Create a message from a JSON body in a conversation (past the budget, ``BudgetExhausted`` ends the check)."""

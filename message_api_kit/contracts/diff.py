@@ -15,17 +15,17 @@ diff and the run never disagree on what the contract is.
 
 from __future__ import annotations
 
-import random
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from message_api_kit.contracts import rules
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import CREATE_MESSAGE, Probe, messages_path, parent_named
+from message_api_kit.contracts.probes import parent_named
+from message_api_kit.contracts.programs import Ids, Step
+from message_api_kit.contracts.registry import OperationContract, Registry, default_registry, sent_parameters
 from message_api_kit.contracts.rules import Known
-from message_api_kit.contracts.transport import Exchange, Transport, dumps
+from message_api_kit.contracts.transport import Exchange, Transport
 
 
 class _Absent:
@@ -51,123 +51,6 @@ KEPT = "kept"
 COUNTED = {"contract": {CONTRACT}, "choice": {CONTRACT, CHOICE}, "any": {CONTRACT, CHOICE, LENIENT}}
 #: Fields whose values differ by nature between two servers (each server's own ids and clock).
 UNCOMPARED = frozenset({"id", "date", "parent.id", "author.id"})
-
-#: A request built from the ids this server has answered so far (``ids``) and the run's conversations.
-Build = Callable[["Ids"], tuple[str, str, bytes, str]]
-
-
-@dataclass
-class Ids:
-    """One server's side of a program: the ids its answers gave, by name."""
-
-    conversation: int
-    other: int | None
-    named: dict[str, int] = field(default_factory=dict)
-    highest: int = 0
-
-    def path(self, conversation: int | None = None) -> str:
-        """The creation path of ``conversation`` (default: the run's)."""
-        return messages_path(self.conversation if conversation is None else conversation)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One request of a program: its class, how to build it, and the name its answer's id goes by."""
-
-    request_class: str
-    build: Build
-    remember: str | None = None
-    needs_other: bool = False
-
-
-def _json(body: Any) -> tuple[str, bytes]:
-    return "application/json", dumps(body)
-
-
-def _post(body: Any, conversation: Callable[[Ids], int | None] = lambda ids: None) -> Build:
-    def build(ids: Ids) -> tuple[str, str, bytes, str]:
-        content_type, content = _json(body(ids) if callable(body) else body)
-        return "POST", ids.path(conversation(ids)), content, content_type
-
-    return build
-
-
-def _raw(content: bytes, content_type: str, path: Callable[[Ids], str] | None = None) -> Build:
-    return lambda ids: ("POST", path(ids) if path else ids.path(), content, content_type)
-
-
-def programs(seed: int, examples: int) -> list[list[Step]]:
-    """Every program of a run: fixed ones for each request class, then ``examples`` seeded conversations."""
-    rng = random.Random(seed)
-    fixed = [
-        [
-            Step("root", _post({"message": "Hello from contracts diff"}), remember="root"),
-            Step("reply", _post(lambda ids: {"message": "A reply", "parent_id": ids.named["root"]})),
-            Step("root", _post({"message": "An explicit null parent", "parent_id": None})),
-            Step("unknown parent", _post(lambda ids: {"message": "orphan", "parent_id": ids.highest + 1_000_000})),
-        ],
-        [
-            Step(
-                "root",
-                _post({"message": "In the other conversation"}, lambda ids: ids.other),
-                remember="elsewhere",
-                needs_other=True,
-            ),
-            Step(
-                "parent in another conversation",
-                _post(lambda ids: {"message": "cross", "parent_id": ids.named["elsewhere"]}),
-                needs_other=True,
-            ),
-        ],
-        # Each refusal twice, with different inputs: what varies between the two is not the server's choice.
-        [Step("malformed JSON", _raw(b'{"message": ', "application/json"))],
-        [Step("malformed JSON", _raw(b"not json at all", "application/json"))],
-        [Step("invalid body", _post({}))],
-        [Step("invalid body", _post({"message": 5}))],
-        [Step("invalid body", _post({"message": "x", "parent_id": "abc"}))],
-        [Step("not JSON", _raw(b"message=hello", "application/x-www-form-urlencoded"))],
-        [Step("not JSON", _raw(b"hello", "text/plain"))],
-        [
-            Step(
-                "bad conversation id",
-                _raw(dumps({"message": "x"}), "application/json", lambda ids: messages_path("abc")),
-            )
-        ],
-        [
-            Step(
-                "bad conversation id",
-                _raw(dumps({"message": "x"}), "application/json", lambda ids: messages_path("-1")),
-            )
-        ],
-        # Inputs the doc gives no reading for: each server's reading is its choice.
-        [Step("lenient: parent_id as a string", _post(lambda ids: {"message": "s", "parent_id": str(ids.highest)}))],
-        [Step("lenient: unknown fields", _post({"message": "extra", "colour": "blue"}))],
-        [Step("lenient: key in another case", _post({"Message": "case"}))],
-        [Step("lenient: duplicate keys", _raw(b'{"message": "first", "message": "last"}', "application/json"))],
-        [Step("lenient: NaN parent", _raw(b'{"message": "nan", "parent_id": NaN}', "application/json"))],
-        [Step("lenient: byte-order mark", _raw(b'\xef\xbb\xbf{"message": "bom"}', "application/json"))],
-    ]
-    seeded = []
-    for n in range(examples):
-        text, reply = _text(rng), _text(rng)
-        seeded.append(
-            [
-                Step("root", _post({"message": text}), remember=f"r{n}"),
-                Step(
-                    "reply",
-                    _post(lambda ids, n=n, reply=reply: {"message": reply, "parent_id": ids.named[f"r{n}"]}),
-                ),
-            ]
-        )
-    return fixed + seeded
-
-
-_ALPHABET = "abcxyz ABC 0123 .,!?<>&\"'/\\\n\t éü中文🙂"
-
-
-def _text(rng: random.Random) -> str:
-    return "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 60))).strip() or "x"
-
 
 # -- answers reduced to what a client can tell apart -------------------------------------------------
 
@@ -360,8 +243,12 @@ def run_diff(
     examples: int = 10,
     fail_on: str = "choice",
     date_tolerance: float = 300.0,
+    *,
+    registry: Registry | None = None,
+    operations: Sequence[str] = (),
 ) -> DiffReport:
-    """Run every program on both servers, step by step, and compare each pair of answers."""
+    """Run every program of every operation (those of ``operations``, all by default) on both servers, step by
+    step, and compare each pair of answers; each side judged by the operation's own verdict."""
     started = time.monotonic()
     report = DiffReport(real.base_url, fake.base_url, seed, fail_on=fail_on)
     # Each side keeps its own ids for the whole run; names are per program.
@@ -369,56 +256,61 @@ def run_diff(
     # What is known of each server, for the contract's verdict: its conversations, and the messages the diff made.
     given = {conversation} if other_conversation is None else {conversation, other_conversation}
     known = {"real": Known(set(given)), "fake": Known(set(given))}
-    for program in programs(seed, examples):
-        real_ids.named.clear()
-        fake_ids.named.clear()
-        sides: dict[str, tuple[Transport, Ids, dict[int, str]]] = {
-            "real": (real, real_ids, {}),
-            "fake": (fake, fake_ids, {}),
-        }
-        for step in program:
-            if step.needs_other and other_conversation is None:
-                break
-            try:
-                requests = {side: step.build(ids) for side, (_, ids, _) in sides.items()}
-            except KeyError:
-                break  # an earlier step made nothing on one side (a difference already reported)
-            answers: dict[str, tuple[Exchange, Seen]] = {}
-            for side, (transport, ids, names) in sides.items():
-                method, path, content, content_type = requests[side]
-                try:
-                    exchange = transport.send(
-                        method, path, content, {"Content-Type": content_type}, operation=CREATE_MESSAGE
-                    )
-                except CheckFailure as no_answer:  # dropped or timed out: an answer of its own kind
-                    exchange = no_answer.exchanges[0]
-                answers[side] = (exchange, seen(exchange, ids, names))
-                created = _created_id(exchange)
-                if created is not None:
-                    ids.highest = max(ids.highest, created)
-                    if step.remember:
-                        ids.named[step.remember] = created
-                        names[created] = step.remember
-            broken: dict[str, CheckFailure] = {}
-            for side, (exchange, _) in answers.items():
-                try:
-                    probe = _probe(step.request_class, *requests[side])
-                    rules.judge_and_remember(probe, exchange, known[side], date_tolerance)
-                except CheckFailure as failure:
-                    broken[side] = failure
-            differences = compare(answers["real"][1], answers["fake"][1], broken)
-            report.pairs.append(
-                Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences), broken)
-            )
+    for unit in (registry or default_registry()).select(operations):
+        for program in unit.programs(seed, examples):
+            real_ids.named.clear()
+            fake_ids.named.clear()
+            sides: dict[str, tuple[Transport, Ids, dict[int, str]]] = {
+                "real": (real, real_ids, {}),
+                "fake": (fake, fake_ids, {}),
+            }
+            for step in program:
+                if step.needs_other and other_conversation is None:
+                    break
+                pair = _step(unit, step, sides, known, date_tolerance)
+                if pair is None:
+                    break  # an earlier step made nothing on one side (a difference already reported)
+                report.pairs.append(pair)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _probe(what: str, method: str, path: str, content: bytes, content_type: str) -> Probe:
-    """A step's request as the contract rules read it: every step is a creation, its segment as sent."""
-    parameters = CREATE_MESSAGE.match(method, path)
-    assert parameters is not None, f"{method} {path} is no creation"
-    return Probe(what, parameters["conversation"], content, content_type)
+def _step(
+    unit: OperationContract,
+    step: Step,
+    sides: dict[str, tuple[Transport, Ids, dict[int, str]]],
+    known: dict[str, Known],
+    date_tolerance: float,
+) -> Pair | None:
+    """One step sent to both servers, each answer judged by the operation's verdict; ``None``: it cannot be built."""
+    try:
+        requests = {side: step.build(ids) for side, (_, ids, _) in sides.items()}
+    except KeyError:
+        return None
+    answers: dict[str, tuple[Exchange, Seen]] = {}
+    broken: dict[str, CheckFailure] = {}
+    for side, (transport, ids, names) in sides.items():
+        method, target, content, content_type = requests[side]
+        headers = {} if content_type is None else {"Content-Type": content_type}
+        try:
+            exchange = transport.send(method, target, content, headers, operation=unit.operation)
+        except CheckFailure as no_answer:  # dropped or timed out: an answer of its own kind
+            exchange = no_answer.exchanges[0]
+        answers[side] = (exchange, seen(exchange, ids, names))
+        created = _created_id(exchange)
+        if created is not None:
+            ids.highest = max(ids.highest, created)
+            if step.remember:
+                ids.named[step.remember] = created
+                names[created] = step.remember
+        parameters = sent_parameters(unit.operation, method, target)
+        assert parameters is not None, f"{method} {target} is no request of {unit.id}"
+        try:
+            unit.judge(exchange, parameters, known[side], date_tolerance, what=step.request_class)
+        except CheckFailure as failure:
+            broken[side] = failure
+    differences = compare(answers["real"][1], answers["fake"][1], broken)
+    return Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences), broken)
 
 
 def _created_id(exchange: Exchange) -> int | None:

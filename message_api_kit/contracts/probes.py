@@ -155,11 +155,6 @@ def parent_named(parent: Any) -> Any:
     return parent.get("id") if isinstance(parent, dict) else parent
 
 
-def messages_path(conversation: int | str) -> str:
-    """The path that creates a message in ``conversation`` (spelled as given)."""
-    return CREATE_MESSAGE.url(conversation=conversation)
-
-
 def json_probe(what: str, conversation: int | str, body: Any) -> Probe:
     """A probe whose body is the JSON document ``body``."""
     return Probe(what, str(conversation), dumps(body))

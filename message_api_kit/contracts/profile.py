@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlencode, urlsplit
 
 from message_api_kit.contracts.diff import DiffReport
+from message_api_kit.contracts.registry import sent_parameters
 from message_api_kit.contracts.transport import Exchange
+from message_api_kit.schemas import Operation
 
 #: The diff's refusal classes and their names in a profile (schemas/profile.json).
 REJECTIONS = {
@@ -67,23 +69,40 @@ def observe(report: DiffReport) -> dict[str, Any]:
     return profile
 
 
+def query_key(operation: Operation, parameters: dict[str, str]) -> str:
+    """The declared query parameters of a request, as a profile's key spells them: sorted, URL-encoded."""
+    declared = {p.name for p in (*operation.parameters, *operation.fake_parameters) if p.location == "query"}
+    return urlencode(sorted((name, value) for name, value in parameters.items() if name in declared))
+
+
 def _answers(report: DiffReport) -> list[dict[str, Any]]:
-    """Each request the real server refused, by its bytes, with its answer (the first seen, for a repeat)."""
-    found: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+    """Each request the real server refused, by its operation and bytes, with its answer (the first seen, for a
+    repeat). The key names the operation: one operation's refusal is never answered to another's request."""
+    found: dict[tuple[str, str, str, str | None, str], dict[str, Any]] = {}
     for pair in report.pairs:
         seen = pair.real
-        if not 400 <= seen.status < 500:
+        if not 400 <= seen.status < 500 or seen.operation is None:
             continue
         try:
             body = seen.request_body.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        parts = urlsplit(seen.url).path.rstrip("/").split("/")
-        key = (parts[-2] if len(parts) >= 3 else "", seen.request_headers.get("Content-Type"), body)
+        split = urlsplit(seen.url)
+        base_path = urlsplit(report.real_url).path.rstrip("/")
+        target = unquote(split.path.removeprefix(base_path)) + (f"?{split.query}" if split.query else "")
+        parameters = sent_parameters(seen.operation, seen.method, target)
+        if parameters is None or "conversation" not in parameters:
+            continue
+        operation = seen.operation.id
+        query = query_key(seen.operation, parameters)
+        key = (operation, parameters["conversation"], query, seen.request_headers.get("Content-Type"), body)
+        request: dict[str, Any] = {"operation": operation, "conversation": key[1]}
+        if query:
+            request["query"] = query
         found.setdefault(
             key,
             {
-                "request": {"conversation": key[0], "content_type": key[1], "body": key[2]},
+                "request": {**request, "content_type": key[3], "body": key[4]},
                 "answer": {
                     "status": seen.status,
                     "content_type": seen.headers.get("content-type", "application/octet-stream"),

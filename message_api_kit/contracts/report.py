@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from message_api_kit.contracts.catalog import ContractCheck
 from message_api_kit.contracts.config import RunConfig
 from message_api_kit.contracts.context import Note
 from message_api_kit.contracts.failures import CheckFailure
+from message_api_kit.contracts.registry import ContractCheck
 from message_api_kit.contracts.transport import REDACTED, Exchange, header_variable, printable
 
 __all__ = ["CheckResult", "Report"]

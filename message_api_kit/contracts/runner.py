@@ -1,8 +1,7 @@
-"""The run loop: the first creation, each selected check under Hypothesis, its failures settled into causes."""
+"""The run loop: each operation's first request, each selected check under Hypothesis, failures settled into causes."""
 
 from __future__ import annotations
 
-import contextlib
 import random
 import time
 import traceback
@@ -12,25 +11,15 @@ import httpx
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.errors import Flaky
 
-from message_api_kit.contracts import checks
-from message_api_kit.contracts.catalog import ContractCheck
 from message_api_kit.contracts.causes import Causes, repeated_ids
 from message_api_kit.contracts.config import RunConfig, UsageError, parse_header
 from message_api_kit.contracts.context import Context
 from message_api_kit.contracts.failures import BudgetExhausted, CheckFailure, Unreachable
-from message_api_kit.contracts.probes import CREATE_MESSAGE
+from message_api_kit.contracts.registry import ContractCheck
 from message_api_kit.contracts.report import CheckResult, Report
 from message_api_kit.contracts.transport import Transport
 
 __all__ = ["CheckResult", "Report", "RunConfig", "UsageError", "hypothesis_settings", "parse_header", "run"]
-
-#: Answers to the first creation that mean the checks are aimed at the wrong place.
-WRONG_PLACE = {
-    401: "the server wants credentials: pass them with --header",
-    403: "the server refuses these credentials: check --header",
-    404: "the base URL or path prefix is probably wrong, or the conversation does not exist",
-    405: "the base URL or path prefix is probably wrong: that path does not take POST",
-}
 
 
 def hypothesis_settings(config: RunConfig) -> settings:
@@ -78,6 +67,7 @@ def run(
         hypothesis_settings(config),
         run_seed,
         strict=config.strict,
+        registry=config.contracts(),
     )
     selected = config.selected()
     # Causes are settled as each check ends, so the live line says what the summary will. Under --exit-first
@@ -85,7 +75,7 @@ def run(
     will_run = [c for c in selected if not (c.needs_other and config.other_conversation is None)]
     causes = Causes([] if config.exit_first else will_run)
     try:
-        report.unreachable = _first_creation(ctx)
+        report.unreachable = next(filter(None, (unit.start(ctx) for unit in config.units() if unit.start)), None)
         if report.unreachable is None:
             for check in selected:
                 if on_start is not None:
@@ -115,31 +105,6 @@ def _put_back(causes: Causes, results: list[CheckResult]) -> None:
         result = by_name[seer]
         result.failures.append(failure)
         result.status = "failed" if result.status == "passed" else result.status
-
-
-def _first_creation(ctx: Context) -> str | None:
-    """Create the run's first message (the anchor replies name); say why not if the server is not there.
-
-    No answer at all, or an answer that means the checks are aimed at the wrong place, stops
-    the run before any check, rather than failing every one of them.
-    """
-    try:
-        anchor = {"message": "contract anchor"}
-        exchange = ctx.transport.call(CREATE_MESSAGE, {"conversation": ctx.conversation}, anchor)
-    except CheckFailure as failure:
-        if ctx.transport.stopped is not None:
-            return None  # an answer came, too large or too slow: the checks report it, once
-        return f"no answer from {ctx.transport.base_url}: {failure.detail}"
-    hint = WRONG_PLACE.get(exchange.status)
-    if 300 <= exchange.status < 400:
-        hint = "a redirect answered: the base URL or path prefix is probably wrong, or a login page is in the way"
-    elif exchange.status == 200 and exchange.content_type == "text/html":
-        hint = "a web page answered: the base URL or path prefix is probably wrong"
-    if hint is not None:
-        return f"POST {exchange.url} answered {exchange.status} {exchange.content_type}: {hint}"
-    with contextlib.suppress(CheckFailure):  # else the checks say what is wrong, with an anchor of their own
-        ctx.adopt_anchor(ctx.conversation, exchange, checks.created(exchange))
-    return None
 
 
 def _run_check(ctx: Context, config: RunConfig, check: ContractCheck) -> CheckResult:

@@ -94,7 +94,8 @@ def _as_profiled(create: Callable[..., Response], profile: Profile) -> Callable[
     @functools.wraps(create)
     def create_as_profiled(conversation: str) -> Response:
         body = request.get_data(cache=True)  # kept for the handler, which reads it again
-        seen = profile.answer_to(conversation, request.headers.get("Content-Type"), body)
+        # The creation declares no query parameter: its key's query is always empty (profile.answer_to).
+        seen = profile.answer_to(CREATE_MESSAGE.id, conversation, "", request.headers.get("Content-Type"), body)
         if seen is not None:
             return _answer(seen)
         try:

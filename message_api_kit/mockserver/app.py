@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
 
@@ -21,20 +21,27 @@ from message_api_kit.mockserver.sessions import Sessions
 from message_api_kit.mockserver.state_file import StateFile
 from message_api_kit.mockserver.store import Store
 
+if TYPE_CHECKING:
+    from message_api_kit.contracts.registry import Registry
+
 #: Where an app keeps its store (``app.extensions``), so that two apps share nothing.
 EXTENSION = "mockserver"
 
 
-def create_app(config: MockConfig | None = None) -> Flask:
-    """Build a fake: a Flask app holding its own ``Sessions`` in ``app.extensions["mockserver"]``."""
+def create_app(config: MockConfig | None = None, *, contracts: Registry | None = None) -> Flask:
+    """Build a fake: a Flask app holding its own ``Sessions`` in ``app.extensions["mockserver"]``.
+
+    ``contracts``: the operations ``--watch`` judges in front of an upstream (``contracts.registry``; default,
+    every one the kit knows), for a suite that declares an operation of its own.
+    """
     config = config or MockConfig()
     app = Flask("mockserver")
     app.request_class = SessionRequest
     if config.state_file is None:
-        sessions = Sessions(config)
+        sessions = Sessions(config, contracts=contracts)
     else:
         state = StateFile(config.state_file, config.fsync)
-        sessions = Sessions(config, log=state, saved=state.read())
+        sessions = Sessions(config, log=state, saved=state.read(), contracts=contracts)
     app.extensions[EXTENSION] = sessions
     # Crashes are heard on the default store, whichever session the request was in: the
     # pytest plugin reads them there.

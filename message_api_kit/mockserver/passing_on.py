@@ -1,11 +1,12 @@
-"""The pass-through (``--upstream``): a request no declared operation takes, or a creation ``--watch`` judges,
-goes to the real API and back, journaled in its session; the intermediary's rules are ``upstream.py``'s."""
+"""The pass-through (``--upstream``): a request no declared operation takes, or one of an operation ``--watch``
+judges, goes to the real API and back, journaled in its session; the intermediary's rules are ``upstream.py``'s."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from message_api_kit import schemas
 from message_api_kit.mockserver.cors import PROXIED_METHODS, CorsPolicy
@@ -28,8 +29,10 @@ __all__ = ["PassingOn"]
 #: The operations outside /__mock__/: the routes the fake answers itself in front of an upstream, matched with
 #: their declared patterns (``Operation.match``: Werkzeug's router costs more on every request).
 PUBLIC_OPERATIONS = tuple(op for op in schemas.OPERATIONS if not op.path.startswith(schemas.ADMIN_PREFIX))
-#: The vendor's operation, which ``--watch`` judges.
-CREATE = schemas.operation("createMessage")
+#: Where a request passed on goes and how: the operation ``--watch`` judges it as, and its path parameters as
+#: sent; ``UNJUDGED``, passed on and not judged.
+Route = tuple[Operation | None, dict[str, str]]
+UNJUDGED: Route = (None, {})
 
 
 class PassingOn:
@@ -58,24 +61,28 @@ class PassingOn:
         self.max_body_bytes = max_body_bytes
         self.session_of = session_of
         self.uploads_busy = uploads_busy
-        self._by_method: dict[str, tuple[Operation, ...]] = {}
-        for operation in PUBLIC_OPERATIONS:
-            self._by_method[operation.method] = (*self._by_method.get(operation.method, ()), operation)
+        # The operations --watch judges (those under contract, in its registry) pass on; the fake's other public
+        # operations it answers itself. Each is matched once, by method.
+        judged = () if sessions.watch is None else tuple(unit.operation for unit in sessions.watch.registry)
+        self._by_method: dict[str, tuple[tuple[Operation, bool], ...]] = {}
+        for operation, judge in (*((op, True) for op in judged), *((op, False) for op in PUBLIC_OPERATIONS)):
+            known = self._by_method.get(operation.method, ())
+            if all(operation.id != seen.id for seen, _ in known):
+                self._by_method[operation.method] = (*known, (operation, judge))
 
-    def destination(self, environ: WSGIEnvironment) -> str | None:
+    def destination(self, environ: WSGIEnvironment) -> Route | None:
         """Where a request goes: ``None``, the fake answers it (a declared operation's); else the upstream, with
-        the conversation segment of a creation ``--watch`` judges, or ``""``.
+        the operation ``--watch`` judges it as and its path parameters, or ``UNJUDGED``.
 
         One match of the request's method and path against the declared operations (``Operation.pattern``):
         it runs on every request of a fake in front of an upstream, its own creations included.
         """
         path = environ.get("PATH_INFO", "")
-        for operation in self._by_method.get(environ["REQUEST_METHOD"], ()):
+        for operation, judge in self._by_method.get(environ["REQUEST_METHOD"], ()):
             found = operation.pattern.fullmatch(path)
             if found is not None:
-                judged = operation is CREATE and self.sessions.watch is not None
-                return found["conversation"] if judged else None
-        return ""
+                return (operation, found.groupdict()) if judge else None
+        return UNJUDGED
 
     def __call__(
         self,
@@ -84,12 +91,12 @@ class PassingOn:
         cors_headers: list[tuple[str, str]],
         started: float,
         start_response: StartResponse,
-        judged: str | None = None,
+        judged: Route | None = None,
     ) -> Iterable[bytes]:
         """Answer from the upstream (``upstream.py``): a preflight here, the rest there and back, journaled in the
         session the request names.
 
-        ``judged``: the conversation of a creation the contract judges (``--watch``), once its answer has passed.
+        ``judged``: the operation the contract judges the request as (``--watch``), once its answer has passed.
         """
         if origin and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
             requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
@@ -157,7 +164,7 @@ class PassingOn:
         cors_headers: list[tuple[str, str]],
         started: float,
         received: Received | None,
-        judged: str | None,
+        judged: Route | None,
         start_response: StartResponse,
     ) -> Iterable[bytes]:
         """The fake's own answer to a request it did not pass on, or that got no answer; journaled as passed on."""
@@ -201,12 +208,14 @@ class PassingOn:
         sent: bytes,
         answer: bytes,
         sent_at: float,
-        conversation: str,
+        judged: Route,
     ) -> str:
-        """The contract's verdict on a creation the real API answered (``watch.py``)."""
+        """The contract's verdict on a request of an operation under contract the real API answered (``watch.py``)."""
         from message_api_kit.contracts.transport import Exchange
 
         assert self.sessions.watch is not None
+        operation, parameters = judged
+        assert operation is not None
         if len(sent) > self.max_body_bytes:
             return self.sessions.watch.not_judged("a body larger than --max-body-bytes")
         request_headers = {"Content-Type": environ["CONTENT_TYPE"]} if environ.get("CONTENT_TYPE") else {}
@@ -220,9 +229,13 @@ class PassingOn:
             answer,
             sent_at,
             time.time(),
-            operation=CREATE,
+            operation=operation,
         )
-        return self.sessions.watch.judge(exchange, conversation, environ.get("PATH_INFO", ""))
+        query = {p.name for p in operation.parameters if p.location == "query"}
+        if query and environ.get("QUERY_STRING"):
+            given = parse_qsl(environ["QUERY_STRING"], keep_blank_values=True)
+            parameters = {**parameters, **{name: value for name, value in given if name in query}}
+        return self.sessions.watch.judge(exchange, parameters, environ.get("PATH_INFO", ""))
 
 
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:

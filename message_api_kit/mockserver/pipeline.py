@@ -155,9 +155,10 @@ class Pipeline:
         cors_headers = NO_HEADERS if origin is None else self.cors.headers(origin, not public)
         refused = self._refused(environ)
         if refused is None and public and self.passing_on is not None:
-            judged = self.passing_on.destination(environ)
-            if judged is not None:
-                return self.passing_on(environ, origin, cors_headers, started, start_response, judged or None)
+            route = self.passing_on.destination(environ)
+            if route is not None:
+                judged = None if route[0] is None else route
+                return self.passing_on(environ, origin, cors_headers, started, start_response, judged)
         read = self._read_body(environ) if refused is None else b""
         with self.working:  # the body is in: a turn to be worked on (waiting.py)
             return self._answer(environ, start_response, started, origin, cors_headers, refused, read)

@@ -40,8 +40,9 @@ class Profile:
     success_status: int
     shape: Shape
     rejections: dict[str, dict[str, Any]]
-    #: Refused requests as seen: (conversation segment, Content-Type sent, body) to the rule answering it.
-    answers: dict[tuple[str, str | None, str], dict[str, Any]]
+    #: Refused requests as seen: (operation id, conversation segment, declared query, Content-Type sent, body) to
+    #: the rule answering it. The operation is part of the key: one operation's refusal is never another's answer.
+    answers: dict[tuple[str, str, str, str | None, str], dict[str, Any]]
 
     @classmethod
     def from_json(cls, doc: Any) -> Profile:
@@ -53,16 +54,16 @@ class Profile:
             parent_fields=None if parent_fields is None else frozenset(parent_fields),
             author_fields=None if author_fields is None else frozenset(author_fields),
         )
-        answers = {
-            (seen["request"]["conversation"], seen["request"]["content_type"], seen["request"]["body"]): seen["answer"]
-            for seen in doc.get("answers", [])
-        }
+        answers = {_key(seen["request"]): seen["answer"] for seen in doc.get("answers", [])}
         return cls(doc["success_status"], shape, doc["rejections"], answers)
 
-    def answer_to(self, conversation: str, content_type: str | None, body: bytes) -> Answer | None:
-        """The real server's answer to this very request, when it was seen refusing it; else None."""
+    def answer_to(
+        self, operation: str, conversation: str, query: str, content_type: str | None, body: bytes
+    ) -> Answer | None:
+        """The real server's answer to this very request of ``operation`` (``query``: its declared query parameters,
+        as ``contracts.profile.query_key`` spells them), when it was seen refusing it; else None."""
         try:
-            rule = self.answers.get((conversation, content_type, body.decode("utf-8")))
+            rule = self.answers.get((operation, conversation, query, content_type, body.decode("utf-8")))
         except UnicodeDecodeError:
             return None
         return None if rule is None else _answer(rule, "")
@@ -72,6 +73,12 @@ class Profile:
         words, for what varied in its answers); None if the profile is silent on it."""
         rule = None if refusal_class is None else self.rejections.get(refusal_class)
         return None if rule is None else _answer(rule, detail)
+
+
+def _key(request: dict[str, Any]) -> tuple[str, str, str, str | None, str]:
+    """A recorded request's key; a profile written before operations were recorded holds creations only."""
+    operation = request.get("operation", "createMessage")
+    return operation, request["conversation"], request.get("query", ""), request["content_type"], request["body"]
 
 
 def _answer(rule: dict[str, Any], detail: str) -> Answer:

@@ -22,6 +22,7 @@ from message_api_kit.mockserver.memory import CHECK_EVERY, MemoryBudget, remembe
 from message_api_kit.mockserver.store import NotStored, OverBudget, Saved, StateLog, Store, StoreError
 
 if TYPE_CHECKING:
+    from message_api_kit.contracts.registry import Registry
     from message_api_kit.mockserver.watch import Watch
 
 #: Evictions remembered, for their log and to tell a client its session is gone.
@@ -77,7 +78,13 @@ class Crashes:
 class Sessions:
     """The default store and the named ones, thread-safe; the crashes of all of them, in one place."""
 
-    def __init__(self, config: MockConfig, log: StateLog | None = None, saved: Saved | None = None) -> None:
+    def __init__(
+        self,
+        config: MockConfig,
+        log: StateLog | None = None,
+        saved: Saved | None = None,
+        contracts: Registry | None = None,
+    ) -> None:
         self._config = config
         # Injected delays hold server threads whichever session they are in: one budget for all.
         self._waiting = threading.BoundedSemaphore(config.max_waiting)
@@ -99,7 +106,7 @@ class Sessions:
 
             remembered = remembered_ids(config)  # bounded by the budget: they grow with the real API's traffic
             recorder = None if config.record is None else Recorder(config.record, remembered)
-            self.watch = Watch(recorder, remembered)
+            self.watch = Watch(recorder, remembered, contracts)
 
     def get(self, name: str | None, *, may_create: bool = True) -> Store:
         """The store of session ``name`` (None: the default), made from the start-up seed on first use.

@@ -1,8 +1,9 @@
-"""``--watch``: the real API's answers to the kit's operation, judged as they pass by the contract's own rules.
+"""``--watch``: the real API's answers to the operations under contract, judged as they pass by the contract's rules.
 
-``contracts.rules.judge`` gives the verdict on an exchange, whoever produced it: here, an app's
-own request to the real API and the real answer; what is known of the state is what this proxy
-saw. Inside the documented domain: the answer's schema, the echo of ``message``,
+Each operation's verdict (its contract in ``contracts.registry``: for a creation,
+``contracts.rules.judge``) is given on an exchange whoever produced it: here, an app's own
+request to the real API and the real answer; what is known of the state is what this proxy
+saw. For a creation: Inside the documented domain: the answer's schema, the echo of ``message``,
 ``conversationId``, ``is_reply``, ``parent``, a new message's fields, a date in seconds, ids
 never repeated, and a reply to a message this proxy saw made in another conversation refused.
 A refusal (4xx) is the server's to make where the proxy cannot know better (a conversation it
@@ -19,9 +20,8 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
-from message_api_kit.contracts import checks, rules
 from message_api_kit.contracts.failures import CheckFailure
-from message_api_kit.contracts.probes import Probe
+from message_api_kit.contracts.registry import Registry, default_registry
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange
 from message_api_kit.mockserver.memory import MAX_REMEMBERED
@@ -70,8 +70,12 @@ Verdict = str
 class Watch:
     """The verdicts of one proxy: what it knows of the real API's state (``rules.Known``), and the violations."""
 
-    def __init__(self, recorder: Recorder | None = None, remembered: int = MAX_REMEMBERED) -> None:
+    def __init__(
+        self, recorder: Recorder | None = None, remembered: int = MAX_REMEMBERED, registry: Registry | None = None
+    ) -> None:
         self.recorder = recorder
+        #: The operations judged: each exchange gets its own operation's verdict.
+        self.registry = registry if registry is not None else default_registry()
         self._lock = threading.Lock()
         #: Conversations seen taking a message, and each message id seen made with its conversation.
         self._known = Known(remembered=remembered)
@@ -91,25 +95,17 @@ class Watch:
         with self._lock:
             return self.judged, dict(self._not_judged)
 
-    def judge(self, exchange: Exchange, conversation: str, path: str) -> Verdict:
-        """Judge a creation seen passing (``conversation``: the path's segment as sent; ``path``: the fake's)."""
-        probe = Probe(
-            "a creation seen through the proxy",
-            conversation,
-            exchange.request_body,
-            exchange.request_headers.get("Content-Type"),
-        )
+    def judge(self, exchange: Exchange, parameters: dict[str, str], path: str) -> Verdict:
+        """Judge an exchange of an operation under contract seen passing (``parameters``: its path and query
+        parameters as sent; ``path``: the fake's)."""
         if exchange.status in ACCESS:
             return self.not_judged(f"refused with {exchange.status} (access or rate, which the doc does not cover)")
-        reading = None
         try:
             with self._lock:  # one exchange at a time: each verdict reads and adds to what is known
                 self.judged += 1
-                message = rules.judge(probe, exchange, self._known, DATE_TOLERANCE)
-                if message is not None and not probe.outside:  # what a creation made is known from now on
-                    reading = checks.expected(probe)
-                    assert reading is not None  # judged created: the doc reads one message from the request
-                    self._known.made(exchange, reading, message)
+                judged = self.registry.judge(
+                    exchange, parameters, self._known, DATE_TOLERANCE, what="a request seen through the proxy"
+                )
         except CheckFailure as failure:
             found = Violation(
                 time.time(), exchange.method, path, exchange.status, failure.rule, failure.title, failure.detail
@@ -117,12 +113,12 @@ class Watch:
             with self._lock:
                 self._violations.append(found)
             return f"violation: {failure.rule + ' ' if failure.rule else ''}{failure.title}: {failure.detail}"
-        if probe.outside:
-            return f"noted: outside the documented domain ({probe.outside[0]})"
-        if message is None:
+        if judged.outside is not None:
+            return f"noted: outside the documented domain ({judged.outside})"
+        if judged.refused:
             return "kept (refused, the server's to choose)"
-        if self.recorder is not None and reading is not None:
-            self.recorder.created(reading.conversation, message, reading.parent)
+        if self.recorder is not None and judged.made is not None:
+            self.recorder.created(*judged.made)
         return "kept"
 
     def violations(self) -> list[Violation]:
