@@ -29,7 +29,7 @@ from message_api_kit.contracts.transport import dumps
 from message_api_kit.schemas import MAX_ID, Operation
 
 #: The operation under contract, declared once in ``schemas``: every request path is built from it.
-CREATE_MESSAGE = schemas.operation("createMessage")
+CREATE_MESSAGE = schemas.CREATE_MESSAGE
 JSON = schemas.JSON
 #: The keys the doc names; a case-insensitive decoder (Go's) also takes other spellings of them.
 DOCUMENTED_KEYS = domain.DOCUMENTED_KEYS

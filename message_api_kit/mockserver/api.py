@@ -28,7 +28,7 @@ from message_api_kit.mockserver.validation import MAX_DIGITS, parse_id, parse_js
 
 #: Where WSGI puts the ``X-Mock-User`` header.
 USER_ENVIRON = environ_key(schemas.USER_HEADER)
-CREATE_MESSAGE = schemas.operation("createMessage")
+CREATE_MESSAGE = schemas.CREATE_MESSAGE
 
 
 def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:

@@ -289,7 +289,7 @@ def _announce(url: str, host: str, config: MockConfig, profile_path: Path | None
     click.echo(f"mockserver: serving the fake at {url}")
     click.echo(f"  dashboard: {url}{schemas.operation('getDashboard').path}")
     body = '{"message": "hi"}'
-    create = schemas.operation("createMessage")
+    create = schemas.CREATE_MESSAGE
     click.echo(
         f"  try:     curl -X {create.method} {url}{create.url(conversation=1)}"
         f" -H 'Content-Type: application/json' -d '{body}'"

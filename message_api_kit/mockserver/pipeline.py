@@ -52,8 +52,8 @@ NO_HEADERS: list[tuple[str, str]] = []
 SESSION_ENVIRON = environ_key(schemas.SESSION_HEADER)
 #: Not journaled: tools and the dashboard fetch it, and the journal is for what an app sends.
 VENDOR_DOCUMENT = schemas.operation("getVendorDocument").path
-#: The vendor's operation, which ``--watch`` judges.
-CREATE = schemas.operation("createMessage")
+#: The creation, which the fast path answers.
+CREATE = schemas.CREATE_MESSAGE
 #: Faults apply to these operations only.
 VENDOR_OPERATIONS = schemas.vendor_operations()
 

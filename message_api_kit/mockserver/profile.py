@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from message_api_kit import schemas
 from message_api_kit.mockserver.shape import Shape
 
 #: The refusal classes a profile answers (schemas/profile.json): what is wrong with a request, whatever
@@ -77,7 +78,7 @@ class Profile:
 
 def _key(request: dict[str, Any]) -> tuple[str, str, str, str | None, str]:
     """A recorded request's key; a profile written before operations were recorded holds creations only."""
-    operation = request.get("operation", "createMessage")
+    operation = request.get("operation", schemas.CREATE_MESSAGE.id)
     return operation, request["conversation"], request.get("query", ""), request["content_type"], request["body"]
 
 

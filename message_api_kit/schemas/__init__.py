@@ -14,7 +14,7 @@ Public API:
 - :func:`validator`: a Draft 7 validator for one schema, built once and cached.
 - :func:`is_valid`: a fast yes/no check against one schema, for hot paths.
 - :data:`OPERATIONS`, :func:`operation`, :func:`vendor_operations`, :func:`methods`:
-  the operation declarations (:class:`Operation`).
+  the operation declarations (:class:`Operation`); :data:`CREATE_MESSAGE`, the vendor's creation.
 - :func:`vendor_document`: the vendor's contract as OpenAPI 3.1, and nothing else.
 - :func:`fake_document`: the fake's own API as OpenAPI 3.1.
 - :data:`ADMIN_PREFIX`, :data:`USER_HEADER`, :data:`ADMIN_HEADER`, :data:`SESSION_HEADER`: where the
@@ -29,6 +29,7 @@ from message_api_kit.schemas._openapi import fake_document, vendor_document
 from message_api_kit.schemas._operations import (
     ADMIN_HEADER,
     ADMIN_PREFIX,
+    CREATE_MESSAGE,
     JSON,
     OPERATIONS,
     PROBLEM,
@@ -47,6 +48,7 @@ from message_api_kit.schemas._secrets import REDACTED, is_secret, redact_query, 
 __all__ = [
     "ADMIN_HEADER",
     "ADMIN_PREFIX",
+    "CREATE_MESSAGE",
     "JSON",
     "MAX_ID",
     "OPERATIONS",
