@@ -89,7 +89,7 @@ def admin_handlers(sessions: Sessions, config: MockConfig) -> dict[str, Callable
 
     def get_journal() -> Response:
         limit = query("getJournal", "limit", 100_000)
-        return Response(_journal_document(session_store().journal.entries(limit)), mimetype="application/json")
+        return Response(_journal_document(session_store().journal.entries(limit)), mimetype=schemas.JSON)
 
     def get_faults() -> Response:
         return json_response(session_store().faults.to_json())

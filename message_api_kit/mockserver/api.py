@@ -52,10 +52,10 @@ def public_handlers(config: MockConfig) -> dict[str, Callable[..., Response]]:
         return json_text_response(text, 201)
 
     def vendor_document() -> Response:
-        return Response(vendor_bytes, mimetype="application/json")
+        return Response(vendor_bytes, mimetype=schemas.JSON)
 
     def fake_document() -> Response:
-        return Response(fake_bytes, mimetype="application/json")
+        return Response(fake_bytes, mimetype=schemas.JSON)
 
     if config.profile is not None:
         create_message = _as_profiled(create_message, config.profile)

@@ -6,8 +6,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-#: The latest time the clock shows: dates must stay integers a JavaScript client can hold.
-MAX_TIME = 2**53 - 1
+from message_api_kit import schemas
+
+#: The latest time the clock shows: dates must stay integers a JavaScript client can hold (clock.json's bound).
+MAX_TIME: int = schemas.load("clock")["properties"]["freeze"]["maximum"]
 
 
 class ClockOutOfRange(ValueError):

@@ -33,7 +33,7 @@ __all__ = ["Recorder"]
 log = logging.getLogger("mockserver.record")
 
 #: Ids and dates a seed file may hold (schemas/seed.json: integers a JavaScript client can hold).
-MAX_SAFE = 2**53 - 1
+MAX_SAFE: int = schemas.load("seed")["properties"]["messages"]["items"]["properties"]["id"]["maximum"]
 #: The fields of an author a seed keeps (schemas/author.json).
 AUTHOR_FIELDS = tuple(schemas.load("author")["properties"])
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response
 
+from message_api_kit import schemas
 from message_api_kit.mockserver.shape import AUTHOR_REQUIRED, FAKE_SHAPE, MESSAGE_TYPE, PARENT_REQUIRED, Shape
 from message_api_kit.mockserver.store import Store, StoredMessage
 
@@ -85,9 +86,9 @@ def _author(user: Mapping[str, Any], shape: Shape) -> Mapping[str, Any]:
 
 def json_response(doc: Any, status: int = 200) -> Response:
     """``doc`` as an ``application/json`` answer; ASCII-escaped so lone surrogates survive the trip."""
-    return Response(json.dumps(doc), status=status, mimetype="application/json")
+    return Response(json.dumps(doc), status=status, mimetype=schemas.JSON)
 
 
 def json_text_response(text: str, status: int = 200) -> Response:
     """JSON text already made, as an ``application/json`` answer."""
-    return Response(text, status=status, mimetype="application/json")
+    return Response(text, status=status, mimetype=schemas.JSON)

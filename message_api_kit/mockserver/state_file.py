@@ -142,8 +142,8 @@ class StateFile:
             self._db.close()
 
 
-#: Dates a message may hold: whole seconds a JavaScript client can hold (schemas/message.json).
-MAX_DATE = 2**53 - 1
+#: Dates (and user ids) a message may hold: whole seconds a JavaScript client can hold (seed.json's bound).
+MAX_DATE: int = schemas.load("seed")["properties"]["messages"]["items"]["properties"]["date"]["maximum"]
 
 
 def _whole(value: object, low: int, high: int) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from message_api_kit.schemas._operations import (
     ADMIN_PREFIX,
+    JSON,
     OPERATIONS,
     SESSION,
     SESSION_REFUSALS,
@@ -72,7 +73,7 @@ def _operation(op: Operation, as_the_fake_serves_it: bool) -> dict[str, Any]:
     if parameters:
         doc["parameters"] = [_parameter(param) for param in parameters]
     if op.body is not None:
-        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body)}}}
+        doc["requestBody"] = {"required": True, "content": {JSON: {"schema": _ref(op.body)}}}
     doc["responses"] = {answer.status: _answer(answer) for answer in answers}
     return doc
 
