@@ -357,6 +357,9 @@ def diff_cli(
 @_exchange_bounds
 @click.option("--date-tolerance", default=300.0, show_default=True, type=click.FloatRange(min=0), help="Clock skew, s.")
 @click.option("--show-secrets", is_flag=True, help="Show --header values in reports (redacted by default).")
+@click.option(
+    "--operations", multiple=True, help="Only the requests of these operations, by operation id (default: every one)."
+)
 @click.option("--junit-xml", type=click.Path(path_type=Path, dir_okay=False), help="Write JUnit XML here.")
 def replay_cli(
     journal: Path,
@@ -369,6 +372,7 @@ def replay_cli(
     max_answer_bytes: int,
     date_tolerance: float,
     show_secrets: bool,
+    operations: tuple[str, ...],
     junit_xml: Path | None,
 ) -> int:
     """Send an app's own requests, from the fake's journal (JOURNAL: GET /__mock__/journal's document, or
@@ -377,10 +381,24 @@ def replay_cli(
         entries = read_journal(journal.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise click.BadParameter(f"cannot read {str(journal)!r}: {exc}", param_hint="JOURNAL") from None
+    registry = _registry()
+    try:
+        registry.select(_names(operations))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     given = dict(_header(h) for h in headers)
     transport = Transport(base_url, given, timeout, _rate(rate_limit), max_answer_bytes=max_answer_bytes)
     try:
-        report = replay(entries, transport, conversation, other_conversation, date_tolerance, show_secrets)
+        report = replay(
+            entries,
+            transport,
+            conversation,
+            other_conversation,
+            date_tolerance,
+            show_secrets,
+            registry=registry,
+            operations=_names(operations),
+        )
     finally:
         transport.close()
     if report.unreachable is not None:

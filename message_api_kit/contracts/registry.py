@@ -1,16 +1,17 @@
 """The operations under contract, each one unit registered by its operation id.
 
 An operation's contract is its declaration (``schemas``: method, path, parameters, schemas,
-statuses) and what the doc says of it beyond the declaration: its checks (what a run sends
-and asserts), its verdict on any one exchange (``judge``: the one a run's probes, ``contracts
-diff``, the fake's ``--watch`` and ``contracts replay`` call), and its diff programs. A run,
-the diff and the watch iterate a ``Registry`` and dispatch on ``Exchange.operation``; none of
-them names an operation.
+statuses) and what the doc says of it beyond the declaration: its documented domain (which
+requests the doc defines), its checks (what a run sends and asserts), its verdict on any one
+exchange (``judge``: the one a run's probes, ``contracts diff``, the fake's ``--watch`` and
+``contracts replay`` call), and its diff programs. A run, the diff, the watch and the replay
+iterate a ``Registry`` and dispatch on ``Exchange.operation``; none of them names an
+operation.
 
-``default_registry()`` holds every module of ``contracts/operations/``, each of which defines
-``CONTRACT``: a new operation's contract is one new file there. A ``Registry`` can also be
-built and given (``RunConfig.registry``, ``run_diff(registry=...)``, ``create_app(contracts=...)``),
-so a test declares an operation of its own.
+``default_registry()`` holds every module of ``contracts/operations/``, each of which
+defines ``CONTRACT``: a new operation's contract is one new file there. A ``Registry`` can
+also be built and given (``RunConfig.registry``, ``run_diff(registry=...)``,
+``create_app(contracts=...)``), so a test declares an operation of its own.
 """
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ def _no_programs(seed: int, examples: int) -> list[list[Step]]:
     return []
 
 
+def _all_defined(parameters: Mapping[str, str], content_type: str | None, body: bytes) -> str | None:
+    return None
+
+
 @dataclass(frozen=True)
 class OperationContract:
     """One operation's contract: its declaration, checks, verdict and diff programs."""
@@ -104,6 +109,10 @@ class OperationContract:
     #: What a run sends first, before any check: it finds the server, and may make state the checks build on.
     #: Returns why the run cannot go on (nothing answered, or an answer that says it is aimed wrong), or ``None``.
     start: Callable[[Context], str | None] | None = None
+    #: Its documented domain: why a request (its parameters as sent, its media type, its body) is outside what
+    #: the doc defines, the first reason; ``None``, inside. Read before a request is sent (``contracts replay``
+    #: leaves the fake's refusals of such requests alone: they are an app's error paths, no contract).
+    outside: Callable[[Mapping[str, str], str | None, bytes], str | None] = _all_defined
 
     @property
     def id(self) -> str:

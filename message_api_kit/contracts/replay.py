@@ -2,19 +2,20 @@
 
 The contract checks send what the doc allows, and ``contracts diff`` the kit's programs;
 neither sends what an app sends. The fake's journal holds exactly that. Each journaled
-request of a declared operation is sent to the real server in order, in the run's
+request of an operation under contract is sent to the real server in order, in the run's
 conversations (the journal's first conversation becomes ``--conversation``, its second
 ``--other-conversation``), a reply naming the real server's copy of its parent (the id the
 real server gave for the message the fake gave the journaled id to).
 
-Each exchange gets the verdict a contract run gives (``rules.judge``, with what the replay
-has seen made as the known state), and is compared with what the fake answered: a request the
-fake accepted and the real server refused, or the other way round, fails the replay, since
-the app relied on the fake's answer. What the doc leaves to the server (which 4xx, a request
-outside the documented domain accepted) is a note. Requests of routes the kit does not
-declare, of the fake's own API, the fake's refusals of requests outside the documented
-domain (the app's error paths, which no real server need share) and answers the fake's
-fault controls made are skipped, each with its reason.
+Each exchange gets the verdict a contract run gives (its operation's ``judge`` in the
+registry, with what the replay has seen made as the known state), and is compared with what
+the fake answered: a request the fake accepted and the real server refused, or the other way
+round, fails the replay, since the app relied on the fake's answer. What the doc leaves to
+the server (which 4xx, a request outside the documented domain accepted) is a note. Requests
+of routes the kit does not declare or has no contract for (``--operations``), of the fake's
+own API, the fake's refusals of requests outside the documented domain (the app's error
+paths, which no real server need share) and answers the fake's fault controls made are
+skipped, each with its reason.
 
 A journal is ``GET /__mock__/journal``'s document, or a file of the pytest plugin's
 ``--mock-journal`` (one line a test, each a journal of its own: ids and conversations are
@@ -27,26 +28,22 @@ import json
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from message_api_kit import schemas
-from message_api_kit.contracts import rules
 from message_api_kit.contracts.failures import CheckFailure, Unreachable
-from message_api_kit.contracts.probes import Probe
+from message_api_kit.contracts.registry import Judged, OperationContract, Registry, default_registry, sent_parameters
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport, cut, printable
-from message_api_kit.schemas import Operation
 
 __all__ = ["Journaled", "Outcome", "ReplayReport", "read_journal", "replay"]
 
 #: Request headers a replay does not send again: the connection's, the fake's own, and secrets the
 #: journal redacted (the run's ``--header`` gives the real server's credentials).
 NOT_SENT = frozenset({"host", "connection", "content-length", "transfer-encoding", "keep-alive", "te", "upgrade"})
-#: The vendor's operations: what a replay sends (the fake's own API is the fake's).
-VENDOR = schemas.vendor_operations()
 
 
 @dataclass(frozen=True)
@@ -227,8 +224,15 @@ def replay(
     other_conversation: int | None = None,
     date_tolerance: float = 300.0,
     show_secrets: bool = False,
+    *,
+    registry: Registry | None = None,
+    operations: Sequence[str] = (),
 ) -> ReplayReport:
-    """Send each journaled request of a declared operation to ``transport``'s server, judge and compare it."""
+    """Send each journaled request of an operation under contract (``registry``: the kit's by default;
+    ``operations``: those of these only) to ``transport``'s server, judge it by its operation's verdict and
+    compare it with the fake's answer."""
+    contracts = default_registry() if registry is None else registry
+    chosen = contracts.select(operations)
     started = time.monotonic()
     given = [conversation, *([other_conversation] if other_conversation else [])]
     report = ReplayReport([], transport.base_url, show_secrets=show_secrets)
@@ -237,15 +241,16 @@ def replay(
     try:
         for entry in entries:
             mapped = journals.setdefault(entry.journal, _Journal(given))
-            report.outcomes.append(_replayed(entry, mapped, transport, known, date_tolerance))
+            report.outcomes.append(_replayed(entry, contracts, chosen, mapped, transport, known, date_tolerance))
     except Unreachable as exc:
         report.unreachable = str(exc)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _operation(entry: Journaled) -> tuple[Operation, dict[str, str]] | str:
-    """The declared operation a journaled request is one of, with its path parameters; or why it is not replayed."""
+def _unit(entry: Journaled, registry: Registry, chosen: Registry) -> tuple[OperationContract, dict[str, str]] | str:
+    """The operation under contract a journaled request is one of, with its parameters as sent; or why it is
+    not replayed."""
     if entry.path.startswith(schemas.ADMIN_PREFIX):
         return "the fake's own API"
     if entry.proxied:
@@ -253,25 +258,36 @@ def _operation(entry: Journaled) -> tuple[Operation, dict[str, str]] | str:
     if entry.status == 0 or entry.status >= 500:
         status = "no answer (a dropped connection)" if entry.status == 0 else f"a {entry.status}"
         return f"the fake answered {status}: its fault controls, not the contract"
-    for operation in VENDOR:
-        found = operation.match(entry.method, entry.path)
+    target = entry.path + (f"?{entry.query}" if entry.query else "")
+    for unit in registry:
+        found = sent_parameters(unit.operation, entry.method, target)
         if found is not None:
-            return operation, found
+            return (unit, found) if chosen.get(unit.id) is not None else f"{unit.id}: not chosen (--operations)"
     return "not an operation the kit declares"
 
 
-def _replayed(entry: Journaled, journal: _Journal, transport: Transport, known: Known, tolerance: float) -> Outcome:
-    declared = _operation(entry)
+def _replayed(
+    entry: Journaled,
+    registry: Registry,
+    chosen: Registry,
+    journal: _Journal,
+    transport: Transport,
+    known: Known,
+    tolerance: float,
+) -> Outcome:
+    declared = _unit(entry, registry, chosen)
     if isinstance(declared, str):
         return Outcome(entry, "skipped", declared)
-    operation, parameters = declared
-    segment = parameters["conversation"]
-    seen = Probe("a journaled request", segment, entry.body, entry.content_type)
-    if seen.outside and 400 <= entry.status < 500:
+    unit, parameters = declared
+    operation = unit.operation
+    if 400 <= entry.status < 500 and unit.outside(parameters, entry.content_type, entry.body):
         return Outcome(entry, "skipped", f"the fake refused it ({entry.status}): outside the documented domain")
-    conversation = journal.conversation(segment)
-    if conversation is None:
-        return Outcome(entry, "skipped", "a third conversation: the run has two at most (--other-conversation)")
+    sent = dict(parameters)
+    if "conversation" in operation.path_names:
+        conversation = journal.conversation(parameters["conversation"])
+        if conversation is None:
+            return Outcome(entry, "skipped", "a third conversation: the run has two at most (--other-conversation)")
+        sent["conversation"] = str(conversation)
     body = _mapped_body(entry.body, journal.ids)
     if body is None:
         return Outcome(entry, "skipped", "a reply to a message not made in this journal: nothing to map it to")
@@ -280,12 +296,13 @@ def _replayed(entry: Journaled, journal: _Journal, transport: Transport, known: 
         for name, value in entry.headers
         if name.lower() not in NOT_SENT and not name.lower().startswith("x-mock-") and value != schemas.REDACTED
     }
-    path = operation.url(conversation=conversation) + (f"?{entry.query}" if entry.query else "")
+    # The path's parameters mapped, the query as the app sent it (names the operation does not declare included).
+    path = operation.url(**{name: sent[name] for name in operation.path_names})
+    path += f"?{entry.query}" if entry.query else ""
     exchange = transport.send(operation.method, path, body, headers, operation=operation)
-    probe = Probe("a journaled request", str(conversation), body, entry.content_type)
     outcome = Outcome(entry, "passed", exchange=exchange)
     try:
-        rules.judge_and_remember(probe, exchange, known, tolerance)
+        judged = unit.judge(exchange, sent, known, tolerance, what="a journaled request")
     except CheckFailure as failure:
         outcome.status, outcome.reason, outcome.detail, outcome.rule = (
             "failed",
@@ -294,11 +311,11 @@ def _replayed(entry: Journaled, journal: _Journal, transport: Transport, known: 
             failure.rule,
         )
         return outcome
-    _compare(outcome, probe, journal)
+    _compare(outcome, judged, journal)
     return outcome
 
 
-def _compare(outcome: Outcome, probe: Probe, journal: _Journal) -> None:
+def _compare(outcome: Outcome, judged: Judged, journal: _Journal) -> None:
     """The real answer against the fake's: acceptance must agree; the rest the doc leaves open is noted."""
     entry, exchange = outcome.entry, outcome.exchange
     assert exchange is not None
@@ -313,8 +330,8 @@ def _compare(outcome: Outcome, probe: Probe, journal: _Journal) -> None:
         )
     elif not fake_took and entry.status != exchange.status:
         outcome.notes.append(f"refused by both: {entry.status} by the fake, {exchange.status} by the real server")
-    if probe.outside and real_took:
-        outcome.notes.append(f"outside the documented domain ({probe.outside[0]}), accepted by both")
+    if judged.outside and real_took:
+        outcome.notes.append(f"outside the documented domain ({judged.outside}), accepted by both")
     if fake_took and real_took:
         fake_id, real_id = _id(entry.answer), _id(exchange.body)
         if fake_id is not None and real_id is not None:

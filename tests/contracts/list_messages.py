@@ -180,7 +180,12 @@ def programs(seed: int, examples: int) -> list[list[Step]]:
     ]
 
 
-CONTRACT = OperationContract(LIST_MESSAGES, judge, CHECKS, programs)
+def outside(parameters: Mapping[str, str], content_type: str | None, body: bytes) -> str | None:
+    """A limit its schema does not admit is outside what the doc defines (the server refuses it)."""
+    return None if limit_of(parameters.get("limit")) is not None else f"limit {parameters.get('limit')!r}"
+
+
+CONTRACT = OperationContract(LIST_MESSAGES, judge, CHECKS, programs, outside=outside)
 #: The kit's operations with this one: what a suite declaring its own operation gives a run, a diff, a watch.
 REGISTRY = Registry((create_message.CONTRACT, CONTRACT))
 

@@ -6,8 +6,11 @@ contract; nothing outside these two files knows it. Counts come from the registr
 
 from __future__ import annotations
 
+import tempfile
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -187,6 +190,61 @@ def test_the_watch_judges_the_second_operation_by_its_own_verdict():
         violations = client.get("/__mock__/violations").json()
     assert violations["violations"] == [] and violations["judged"] == 3
     assert [e["verdict"] for e in journal if e["method"] == "GET" and e["path"].endswith("/messages")] == [""]
+
+
+# -- contracts replay --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def list_journal(tmp_path_factory) -> str:
+    """An app's traffic to the fake that lists: creations, a list, and a bad limit the fake refused."""
+    with client_of(with_list()) as app:
+        for text in ("one", "two", "three"):
+            app.post("/conversations/7/messages", json={"message": text})
+        app.get("/conversations/7/messages", params={"limit": 2})
+        assert app.get("/conversations/7/messages", params={"limit": 0}).status_code == 400
+        text = app.get("/__mock__/journal").text
+    path = tmp_path_factory.mktemp("journal") / "journal.json"
+    path.write_text(text)
+    return str(path)
+
+
+def replayed(journal: str, app: Flask, *args: str, registry: object = REGISTRY) -> tuple[int, dict[str, str]]:
+    """The replay's exit code and each request's outcome, by its JUnit case name."""
+    with LiveServer(app) as real, tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp) / "replay.xml"
+        argv = ["replay", journal, "--base-url", real.url, "--conversation", "1", "--junit-xml", str(junit), *args]
+        code = main(argv, registry=registry)  # type: ignore[arg-type]
+        cases = ET.parse(junit).getroot().iter("testcase")
+        return code, {case.get("name", ""): _outcome(case) for case in cases}
+
+
+def _outcome(case: ET.Element) -> str:
+    for kind in ("failure", "skipped"):
+        found = case.find(kind)
+        if found is not None:
+            return f"{kind}: {found.get('message')}"
+    return "passed"
+
+
+def test_a_replay_sends_and_judges_the_second_operation_by_its_own_verdict(list_journal):
+    code, outcomes = replayed(list_journal, with_list())
+    lists = {name: outcome for name, outcome in outcomes.items() if name.split()[1] == "GET"}
+    assert code == 0, outcomes
+    assert sorted(lists.values()) == ["passed", "skipped: the fake refused it (400): outside the documented domain"]
+
+    code, outcomes = replayed(list_journal, with_list(newest_first=False))
+    assert code == 1
+    failed = [outcome for outcome in outcomes.values() if outcome.startswith("failure")]
+    assert len(failed) == 1 and "not newest first" in failed[0], outcomes
+
+    # Left out by --operations, or unknown to the registry given: skipped, each saying why.
+    _, outcomes = replayed(list_journal, with_list(), "--operations", "createMessage")
+    assert {o for n, o in outcomes.items() if n.split()[1] == "GET"} == {
+        "skipped: listMessages: not chosen (--operations)"
+    }
+    _, outcomes = replayed(list_journal, with_list(), registry=None)
+    assert {o for n, o in outcomes.items() if n.split()[1] == "GET"} == {"skipped: not an operation the kit declares"}
 
 
 def test_the_second_operation_is_the_tests_own():

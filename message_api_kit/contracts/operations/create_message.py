@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from message_api_kit import schemas
-from message_api_kit.contracts import checks, rules
+from message_api_kit.contracts import checks, domain, rules
 from message_api_kit.contracts.catalog import CHECKS
 from message_api_kit.contracts.context import Context
 from message_api_kit.contracts.failures import CheckFailure
@@ -24,7 +24,13 @@ from message_api_kit.contracts.registry import Judged, OperationContract
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, dumps
 
-__all__ = ["CONTRACT", "WRONG_PLACE", "judge", "programs", "start"]
+__all__ = ["CONTRACT", "WRONG_PLACE", "judge", "outside", "programs", "start"]
+
+
+def outside(parameters: Mapping[str, str], content_type: str | None, body: bytes) -> str | None:
+    """Why a creation is outside the documented domain (``domain.outside``'s first reason); ``None``: inside."""
+    reasons = domain.outside(parameters["conversation"], content_type, body)
+    return str(reasons[0]) if reasons else None
 
 
 def judge(
@@ -155,4 +161,4 @@ def _text(rng: random.Random) -> str:
     return "".join(rng.choice(_ALPHABET) for _ in range(rng.randint(1, 60))).strip() or "x"
 
 
-CONTRACT = OperationContract(CREATE_MESSAGE, judge, CHECKS, programs, start)
+CONTRACT = OperationContract(CREATE_MESSAGE, judge, CHECKS, programs, start, outside)
