@@ -22,7 +22,7 @@ from typing import Any
 
 from message_api_kit.contracts.failures import CheckFailure
 from message_api_kit.contracts.probes import parent_named
-from message_api_kit.contracts.programs import Ids, Step
+from message_api_kit.contracts.programs import Ids, Step, made_id
 from message_api_kit.contracts.registry import OperationContract, Registry, default_registry, sent_parameters
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport
@@ -297,7 +297,7 @@ def _step(
         except CheckFailure as no_answer:  # dropped or timed out: an answer of its own kind
             exchange = no_answer.exchanges[0]
         answers[side] = (exchange, seen(exchange, ids, names))
-        created = _created_id(exchange)
+        created = made_id(exchange.body) if 200 <= exchange.status < 300 else None
         if created is not None:
             ids.highest = max(ids.highest, created)
             if step.remember:
@@ -311,14 +311,3 @@ def _step(
             broken[side] = failure
     differences = compare(answers["real"][1], answers["fake"][1], broken)
     return Pair(step.request_class, answers["real"][0], answers["fake"][0], tuple(differences), broken)
-
-
-def _created_id(exchange: Exchange) -> int | None:
-    if not 200 <= exchange.status < 300:
-        return None
-    try:
-        doc = exchange.json()
-    except ValueError:
-        return None
-    value = doc.get("id") if isinstance(doc, dict) else None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -7,10 +7,11 @@ per server, from the ids that server gave: a reply names the parent that server 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Build", "Ids", "Request", "Step"]
+__all__ = ["Build", "Ids", "Request", "Step", "made_id"]
 
 #: A request as a step builds it: method, target (path and query, below the base URL), body, Content-Type
 #: (``None``: no body is sent, and no Content-Type).
@@ -37,3 +38,16 @@ class Step:
     build: Build
     remember: str | None = None
     needs_other: bool = False
+
+
+def made_id(answer: bytes) -> int | None:
+    """The integer ``id`` an answer's JSON object names (the message a creation made), or ``None``.
+
+    Programs and ``contracts replay`` map each server's ids by it: a reply names the parent that server made.
+    """
+    try:
+        doc = json.loads(answer)
+    except (ValueError, RecursionError):
+        return None
+    found = doc.get("id") if isinstance(doc, dict) else None
+    return found if isinstance(found, int) and not isinstance(found, bool) else None

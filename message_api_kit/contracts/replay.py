@@ -35,6 +35,7 @@ from typing import Any
 
 from message_api_kit import schemas
 from message_api_kit.contracts.failures import CheckFailure, Unreachable
+from message_api_kit.contracts.programs import made_id
 from message_api_kit.contracts.registry import Judged, OperationContract, Registry, default_registry, sent_parameters
 from message_api_kit.contracts.rules import Known
 from message_api_kit.contracts.transport import Exchange, Transport, cut, printable
@@ -333,7 +334,7 @@ def _compare(outcome: Outcome, judged: Judged, journal: _Journal) -> None:
     if judged.outside and real_took:
         outcome.notes.append(f"outside the documented domain ({judged.outside}), accepted by both")
     if fake_took and real_took:
-        fake_id, real_id = _id(entry.answer), _id(exchange.body)
+        fake_id, real_id = made_id(entry.answer), made_id(exchange.body)
         if fake_id is not None and real_id is not None:
             journal.ids[fake_id] = real_id
 
@@ -354,12 +355,3 @@ def _mapped_body(body: bytes, ids: dict[int, int]) -> bytes | None:
     if parent not in ids:
         return None
     return json.dumps({**doc, "parent_id": ids[parent]}).encode()
-
-
-def _id(answer: bytes) -> int | None:
-    try:
-        doc = json.loads(answer)
-    except (ValueError, RecursionError):
-        return None
-    found = doc.get("id") if isinstance(doc, dict) else None
-    return found if isinstance(found, int) and not isinstance(found, bool) else None
