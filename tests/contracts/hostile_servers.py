@@ -6,10 +6,12 @@ reading, or one byte at a time. ``serving(kind)`` yields the base URL; the serve
 
 from __future__ import annotations
 
-import gzip
+import functools
 import socket
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -47,12 +49,26 @@ def _declared_gigabyte(conn: socket.socket, stop: threading.Event) -> None:
     stop.wait(5)
 
 
-#: 1 MiB on the wire that inflates to about a gigabyte.
-_BOMB = gzip.compress(b"\0" * (1024 * 1024 * 1024), compresslevel=9)
+@functools.cache
+def _bomb() -> bytes:
+    """1 MiB on the wire that inflates to a gigabyte of zeros, a valid gzip member.
+
+    Built without compressing a gigabyte (5 s at every import): after a full flush the compressor
+    starts afresh, so each MiB of zeros deflates to the same bytes, and the member repeats them.
+    """
+    mebibyte, count = bytes(1 << 20), 1024
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate: the gzip frame is written here
+    block = deflate.compress(mebibyte) + deflate.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(count):
+        crc = zlib.crc32(mebibyte, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # magic, deflate, no flags, no time, best, unknown OS
+    return header + block * count + deflate.flush() + struct.pack("<II", crc, (count << 20) & 0xFFFFFFFF)
 
 
 def _gzip_bomb(conn: socket.socket, stop: threading.Event) -> None:
-    conn.sendall(HEAD + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(_BOMB) + _BOMB)
+    bomb = _bomb()
+    conn.sendall(HEAD + b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)
 
 
 def _deep(conn: socket.socket, stop: threading.Event) -> None:
