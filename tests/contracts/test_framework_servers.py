@@ -14,8 +14,8 @@ from tests.servers import SERVERS, serving
 pytestmark = pytest.mark.slow
 
 
-def _run(url, seed):
-    return run(RunConfig(base_url=url, conversation=1, other_conversation=2, seed=seed))
+def _run(url, seed, **config):
+    return run(RunConfig(base_url=url, conversation=1, other_conversation=2, seed=seed, **config))
 
 
 @pytest.mark.parametrize("name", sorted(SERVERS))
@@ -32,4 +32,5 @@ def test_a_correct_server_of_another_stack_passes(name):
 def test_a_bug_of_its_stack_is_caught(name, bug):
     with serving(name, bug) as url:
         for seed in contract_seeds():
-            assert _run(url, seed).exit_code == 1, f"{name} with {bug} passed at seed {seed}"
+            # --exit-first stops at the first failed check: the run fails exactly when a full run does.
+            assert _run(url, seed, exit_first=True).exit_code == 1, f"{name} with {bug} passed at seed {seed}"

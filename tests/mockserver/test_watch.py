@@ -36,15 +36,23 @@ def watching(real, **config) -> Iterator[httpx.Client]:
             yield client
 
 
-def contract_run_through(client: httpx.Client) -> int:
-    config = RunConfig(base_url=str(client.base_url), conversation=1, other_conversation=2, seed=0, max_examples=1)
+def contract_run_through(client: httpx.Client, *, exit_first: bool = False) -> int:
+    config = RunConfig(
+        base_url=str(client.base_url),
+        conversation=1,
+        other_conversation=2,
+        seed=0,
+        max_examples=1,
+        exit_first=exit_first,
+    )
     return run(config, client=client).exit_code
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN_FAKES))
 def test_every_defect_a_contract_run_catches_is_flagged_when_its_requests_pass_the_proxy(name):
     with watching(BROKEN_FAKES[name]()) as proxy:
-        assert contract_run_through(proxy) == 1
+        # Up to the first check the run fails: what it sent, the watch judged alike.
+        assert contract_run_through(proxy, exit_first=True) == 1
         violations = proxy.get("/__mock__/violations").json()
         journal = proxy.get("/__mock__/journal", params={"limit": 100000}).json()["entries"]
     assert violations["watching"] is True and violations["violations"], name
