@@ -3,18 +3,10 @@
 import httpx
 import pytest
 
-from message_api_kit.contracts import RunConfig, run
 from message_api_kit.mockserver import create_app
 from tests.conftest import contract_seeds
 from tests.contracts.broken_fakes import BROKEN_FAKES
-
-BASE = "http://localhost"
-
-
-def run_against(app, seed=0, **config):
-    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE)
-    # Default settings, so that the defaults themselves are what is shown to catch every fault.
-    return run(RunConfig(base_url=BASE, conversation=1, other_conversation=2, seed=seed, **config), client=client)
+from tests.contracts.in_process import BASE, run_against
 
 
 @pytest.mark.parametrize("seed", contract_seeds())

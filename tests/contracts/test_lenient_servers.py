@@ -1,18 +1,10 @@
 """Correct servers that are not the fake pass by default; --strict fails the lenient ones, and only those."""
 
-import httpx
 import pytest
 
-from message_api_kit.contracts import RunConfig, run
 from tests.conftest import contract_seeds
+from tests.contracts.in_process import run_against
 from tests.contracts.lenient_fakes import DIFFERENT_FAKES, LENIENT_FAKES
-
-BASE = "http://localhost"
-
-
-def run_against(app, seed, strict=False):
-    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE)
-    return run(RunConfig(base_url=BASE, conversation=1, other_conversation=2, seed=seed, strict=strict), client=client)
 
 
 def failures(report):
